@@ -1,0 +1,49 @@
+# forensics — build, test, demo, benchmarks.
+# The duckdb_arrow build tag enables DuckDB's Arrow interface (bulk writes).
+GO      ?= go
+TAGS    := duckdb_arrow
+GOFLAGS := -tags=$(TAGS) -buildvcs=false
+BIN     := bin/forensics
+CASE    := fixtures/cases/gpu-oom
+BENCH_LINES ?= 1000000
+
+export CGO_ENABLED = 1
+
+.PHONY: all build test demo fixtures bench fuzz vet clean
+
+all: build
+
+build: $(BIN)
+
+$(BIN): $(shell find . -name '*.go' -not -path './bench-data/*') $(shell find query/migrations -name '*.sql') go.mod go.sum
+	$(GO) build $(GOFLAGS) -o $(BIN) ./cmd/forensics
+
+# Every test: unit, golden, end to end through the built binary.
+test: build
+	FORENSICS_BIN=$(CURDIR)/$(BIN) $(GO) test $(GOFLAGS) -count=1 ./...
+
+vet:
+	$(GO) vet $(GOFLAGS) ./...
+
+# The main job on the bundled case, with the default case file (./gpu-oom.duckdb).
+demo: build
+	rm -f gpu-oom.duckdb gpu-oom.duckdb.wal
+	./$(BIN) investigate $(CASE)
+
+# Regenerate the bundled fixture case (deterministic, seeded).
+fixtures:
+	$(GO) run ./fixtures/gen -case gpu-oom -out $(CASE)
+
+# Benchmarks: parsers and templates in-process, then whole-file ingest
+# against lnav and DuckDB's read_csv (see docs/PERFORMANCE.md).
+bench: build
+	$(GO) test $(GOFLAGS) -run '^$$' -bench . -benchmem ./ingest/ ./templates/
+	bash scripts/bench.sh $(BENCH_LINES)
+
+# Run every fuzz target for FUZZTIME each.
+FUZZTIME ?= 30s
+fuzz:
+	bash scripts/fuzz.sh $(FUZZTIME)
+
+clean:
+	rm -rf bin gpu-oom.duckdb gpu-oom.duckdb.wal

@@ -1,0 +1,163 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"sort"
+	"time"
+)
+
+// Compose reads the output of `docker-compose logs` (compose v1 prefixes
+// "benchmark_1  | ", v2 "benchmark-1  | "), with or without --timestamps
+// (an RFC 3339 nanosecond time after the bar). Each container's own line is
+// parsed like any log line (app-log layouts, PostgreSQL and redis server
+// logs, generic timestamps), keeping the compose service name; its own time
+// wins over the docker time, which is kept in attrs.docker_ts. Lines of
+// different containers are interleaved and not sorted: continuation lines
+// (tracebacks) fold into the last record of the same container.
+type Compose struct{}
+
+var _ Reader = Compose{}
+
+// Kind implements Reader.
+func (Compose) Kind() string { return "compose" }
+
+// Sniff implements Reader.
+func (Compose) Sniff(s *Sample) int {
+	ok, n := 0, 0
+	for _, l := range s.Lines {
+		if isBlank(l) {
+			continue
+		}
+		n++
+		if _, _, good := composePrefix(l); good {
+			ok++
+		}
+	}
+	if n == 0 || ok*10 < n*8 {
+		return 0
+	}
+	return 95
+}
+
+// composePrefix splits "name_1  | rest" into the container name and rest.
+func composePrefix(b []byte) (name, rest []byte, ok bool) {
+	i := 0
+	for i < len(b) && i < 128 {
+		c := b[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.' {
+			i++
+			continue
+		}
+		break
+	}
+	if i == 0 || i >= len(b) || b[i] != ' ' {
+		return nil, nil, false
+	}
+	j := i
+	for j < len(b) && b[j] == ' ' {
+		j++
+	}
+	if j >= len(b) || b[j] != '|' {
+		return nil, nil, false
+	}
+	rest = b[j+1:]
+	if len(rest) > 0 && rest[0] == ' ' {
+		rest = rest[1:]
+	}
+	return b[:i], rest, true
+}
+
+// composeService strips the replica index: benchmark_1, benchmark-1 → benchmark.
+func composeService(name string) string {
+	i := len(name)
+	for i > 0 && name[i-1] >= '0' && name[i-1] <= '9' {
+		i--
+	}
+	if i < len(name) && i > 1 && (name[i-1] == '_' || name[i-1] == '-') {
+		return name[:i-1]
+	}
+	return name
+}
+
+// Read implements Reader.
+func (Compose) Read(ctx context.Context, in *Input) error {
+	lr := NewLineReader(in.R, in.StartLine, in.StartOffset)
+	folders := map[string]*folder{}
+	var h head
+	for lr.Next() {
+		if lr.LineNo()&1023 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		l := lr.Line()
+		name, inner, ok := composePrefix(l.Text)
+		if !ok {
+			if isBlank(l.Text) {
+				if err := in.Reject(l, "blank line"); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := in.Reject(l, "no compose prefix (want 'service_1  | ...')"); err != nil {
+				return err
+			}
+			continue
+		}
+		cname := string(name)
+		f := folders[cname]
+		if f == nil {
+			f = newFolder(in)
+			folders[cname] = f
+		}
+		var dockerTS time.Time
+		if t, n, zoned, ok := parseISO(inner, time.UTC); ok && zoned && n < len(inner) && inner[n] == ' ' && n >= 20 {
+			dockerTS = t
+			inner = inner[n+1:]
+		} else if ok && zoned && n == len(inner) {
+			dockerTS = t
+			inner = nil
+		}
+		if parseTextHead(inner, in.TZ, in.Ref, &h) {
+			h.attrs = withAttr(h.attrs, "container", cname)
+			if !dockerTS.IsZero() {
+				h.attrs["docker_ts"] = dockerTS.Format(time.RFC3339Nano)
+			}
+			if h.service == "" {
+				h.service = composeService(cname)
+			}
+			if err := f.start(&h, l); err != nil {
+				return err
+			}
+			continue
+		}
+		if f.has && (looksContinuation(inner) || dockerTS.IsZero()) {
+			if err := f.continueWith(l, inner, ""); err != nil {
+				return err
+			}
+			continue
+		}
+		h.reset()
+		h.ts = dockerTS
+		h.message = bytes.TrimRight(inner, " ")
+		h.layout = "compose"
+		h.service = composeService(cname)
+		h.attrs = map[string]any{"container": cname}
+		if lv, ok := levelKeyword(inner); ok {
+			h.level = lv
+		}
+		if err := f.start(&h, l); err != nil {
+			return err
+		}
+	}
+	names := make([]string, 0, len(folders))
+	for n := range folders {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if err := folders[n].flush(); err != nil {
+			return err
+		}
+	}
+	return lr.Err()
+}

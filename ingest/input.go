@@ -1,0 +1,143 @@
+package ingest
+
+import (
+	"io"
+	"time"
+	"unicode/utf8"
+
+	"github.com/vidbench/forensics"
+)
+
+// Sink receives the rows a reader produces. The store implements it for a
+// file being ingested inside one transaction; tests use a MemSink.
+type Sink interface {
+	Log(rec *forensics.LogRecord) error
+	HTTP(req *forensics.HTTPRequest) error
+	Note(n *forensics.Note) error
+	Reject(lineNo int64, reason string, raw []byte) error
+}
+
+// Stats accounts for every line read from one file: each is part of a row
+// (Rows counts rows, Continuations the extra lines folded into them), a
+// reject, or left out by the --since/--until window (Filtered).
+type Stats struct {
+	Lines         int64
+	Rows          int64
+	Continuations int64
+	Rejects       int64
+	Filtered      int64
+	FirstTS       time.Time
+	LastTS        time.Time
+}
+
+// Balanced reports whether every line read is accounted for.
+func (s Stats) Balanced() bool {
+	return s.Rows+s.Continuations+s.Rejects+s.Filtered == s.Lines
+}
+
+func (s *Stats) seen(t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	if s.FirstTS.IsZero() || t.Before(s.FirstTS) {
+		s.FirstTS = t
+	}
+	if t.After(s.LastTS) {
+		s.LastTS = t
+	}
+}
+
+// Input is what a reader reads: the decompressed content (possibly from the
+// middle of a file that grew since the last ingest) and the context it
+// needs to make rows. Readers emit through its methods, which apply the
+// time window, mine templates and keep the accounts.
+type Input struct {
+	Path        string
+	R           io.Reader
+	StartLine   int64 // lines before R's first byte (for an appended part)
+	StartOffset int64 // bytes before R's first byte
+	TZ          *time.Location
+	Ref         time.Time // the file's modification time: the year of year-less stamps
+	Service     string    // default service name for records of this file
+	Stats       Stats
+
+	// Keep decides whether a record is ingested: the run's window, minus
+	// what earlier ingests of the same content already covered. nil keeps all.
+	Keep     func(ts time.Time, offset int64) bool
+	Template func(message string) uint32
+	Sink     Sink
+}
+
+// Log emits a log record that starts at byte offset.
+func (in *Input) Log(rec *forensics.LogRecord, offset int64) error {
+	lines := int64(rec.Lines)
+	if lines < 1 {
+		lines = 1
+	}
+	in.Stats.Lines += lines
+	if in.Keep != nil && !in.Keep(rec.TS, offset) {
+		in.Stats.Filtered += lines
+		return nil
+	}
+	if rec.Service == "" {
+		rec.Service = in.Service
+	}
+	if in.Template != nil {
+		rec.TemplateID = in.Template(rec.Message)
+	}
+	in.Stats.Rows++
+	in.Stats.Continuations += lines - 1
+	in.Stats.seen(rec.TS)
+	return in.Sink.Log(rec)
+}
+
+// HTTP emits an access-log row from one line at offset.
+func (in *Input) HTTP(req *forensics.HTTPRequest, offset int64) error {
+	in.Stats.Lines++
+	if in.Keep != nil && !in.Keep(req.TS, offset) {
+		in.Stats.Filtered++
+		return nil
+	}
+	in.Stats.Rows++
+	in.Stats.seen(req.TS)
+	return in.Sink.HTTP(req)
+}
+
+// Note emits a whole free-text file as one row.
+func (in *Input) Note(n *forensics.Note) error {
+	in.Stats.Lines += int64(n.Lines)
+	in.Stats.Rows++
+	in.Stats.Continuations += int64(n.Lines) - 1
+	return in.Sink.Note(n)
+}
+
+// Reject counts a line that could not be read, with the reason.
+func (in *Input) Reject(l *Line, reason string) error {
+	in.Stats.Lines++
+	in.Stats.Rejects++
+	return in.Sink.Reject(l.No, reason, l.Text)
+}
+
+// str turns bytes into a string that is valid UTF-8, replacing invalid
+// sequences (the case database stores text as UTF-8).
+func str(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	return string(toValidUTF8(b))
+}
+
+func toValidUTF8(b []byte) []byte {
+	out := make([]byte, 0, len(b)+8)
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size <= 1 {
+			out = append(out, "\uFFFD"...)
+			b = b[1:]
+			continue
+		}
+		out = append(out, b[:size]...)
+		b = b[size:]
+	}
+	return out
+}

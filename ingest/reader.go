@@ -1,0 +1,132 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Reader reads one kind of evidence file. Sniff looks at a sample of the
+// decompressed content (never only the name) and says how sure it is that
+// the file is its kind: 0 is "not mine", 100 is certain. Read streams the
+// file's rows into the Input's sink.
+type Reader interface {
+	Kind() string
+	Sniff(s *Sample) int
+	Read(ctx context.Context, in *Input) error
+}
+
+// Sample is the start of a decompressed file, as readers sniff it.
+type Sample struct {
+	Path  string   // path of the file (names are hints only)
+	Head  []byte   // first bytes, up to sampleBytes
+	Lines [][]byte // Head split into lines (the last, possibly partial, dropped when Head is full)
+}
+
+const sampleBytes = 64 << 10
+
+func newSample(path string, head []byte, full bool) *Sample {
+	s := &Sample{Path: path, Head: head}
+	lines := bytes.Split(head, []byte("\n"))
+	if !full && len(lines) > 1 {
+		lines = lines[:len(lines)-1]
+	}
+	for i, l := range lines {
+		lines[i] = bytes.TrimSuffix(l, []byte("\r"))
+	}
+	if n := len(lines); n > 0 && len(lines[n-1]) == 0 {
+		lines = lines[:n-1]
+	}
+	if len(lines) > 200 {
+		lines = lines[:200]
+	}
+	s.Lines = lines
+	return s
+}
+
+// Readers returns every file reader, in one explicit list sorted by kind.
+func Readers() []Reader {
+	return []Reader{
+		Access{},
+		AppLog{},
+		Compose{},
+		Note{},
+		Text{},
+	}
+}
+
+// checkRegistry reports duplicate kinds in a list of readers.
+func checkRegistry(rs []Reader) error {
+	seen := map[string]bool{}
+	for _, r := range rs {
+		if seen[r.Kind()] {
+			return fmt.Errorf("reader kind %q registered twice", r.Kind())
+		}
+		seen[r.Kind()] = true
+	}
+	return nil
+}
+
+// pick returns the reader most sure of the sample, or nil with the reason
+// none claims it.
+func pick(rs []Reader, s *Sample) (Reader, string) {
+	if reason := binaryReason(s.Head); reason != "" {
+		return nil, reason
+	}
+	type scored struct {
+		r     Reader
+		score int
+	}
+	var best []scored
+	for _, r := range rs {
+		if sc := r.Sniff(s); sc > 0 {
+			best = append(best, scored{r, sc})
+		}
+	}
+	if len(best) == 0 {
+		return nil, "no reader recognises the content"
+	}
+	sort.SliceStable(best, func(i, j int) bool { return best[i].score > best[j].score })
+	return best[0].r, ""
+}
+
+// binaryReason says why a sample is not text, or "" when it is text.
+// Invalid UTF-8 and a few NUL bytes are tolerated (a damaged log is still
+// a log); a high share of control bytes is not.
+func binaryReason(head []byte) string {
+	if len(head) == 0 {
+		return ""
+	}
+	bad := 0
+	for _, c := range head {
+		if c == 0 || (c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != 0x1b) {
+			bad++
+		}
+	}
+	if bad*100 > len(head)*10 {
+		return fmt.Sprintf("binary content (%d%% control bytes in the first %d bytes); no reader claims it", bad*100/len(head), len(head))
+	}
+	return ""
+}
+
+// serviceFromPath guesses the service a log file belongs to from its
+// folder (logs/vid-bench/benchmark.log → vid-bench). It is a label only;
+// which reader handles the file is decided by content.
+func serviceFromPath(path string) string {
+	dir := filepath.Base(filepath.Dir(path))
+	switch strings.ToLower(dir) {
+	case "logs", "log", ".", "/", "", "var":
+		base := filepath.Base(path)
+		for _, suf := range []string{".gz", ".log", ".txt", ".json", ".jsonl"} {
+			base = strings.TrimSuffix(base, suf)
+		}
+		if i := strings.IndexByte(base, '.'); i > 0 {
+			base = base[:i]
+		}
+		return base
+	}
+	return dir
+}

@@ -1,0 +1,590 @@
+// Package ingest turns a case folder into rows: it walks files and folders,
+// decompresses .gz transparently, sniffs each file by its content, picks a
+// reader from one explicit registry, and streams the reader's rows into the
+// store, one transaction per file. Ingest is idempotent by the sha256 of the
+// decompressed content: the same file twice adds nothing, a file that only
+// grew adds its new part, and a wider --since/--until window adds only what
+// an earlier, narrower one left out. Every text line read is accounted for:
+// part of a row, a counted reject with its reason, or outside the window.
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/vidbench/forensics"
+)
+
+// Store is what ingest needs of the case database.
+type Store interface {
+	KnownSources(ctx context.Context) ([]forensics.SourceFile, error)
+	BeginFile(ctx context.Context, src forensics.SourceFile) (FileTx, error)
+	LoadTemplates(ctx context.Context) ([]forensics.Template, error)
+	SaveTemplates(ctx context.Context, ts []forensics.Template) error
+	MarkDuplicates(ctx context.Context) (int64, error)
+	AddIssue(ctx context.Context, is forensics.Issue) error
+}
+
+// FileTx receives one file's rows; Commit makes them visible at once,
+// Rollback leaves no trace of the file.
+type FileTx interface {
+	Sink
+	Commit(src forensics.SourceFile, pass forensics.Pass) error
+	Rollback() error
+}
+
+// Miner assigns template ids to log messages (see package templates).
+type Miner interface {
+	Add(message string) uint32
+	Templates() []forensics.Template
+	Restore(ts []forensics.Template)
+}
+
+// Progress is told how far ingest has got (bytes of the files on disk).
+type Progress interface {
+	Start(totalBytes int64)
+	Add(bytes int64)
+	Rows(rows int64)
+	Finish()
+}
+
+// Options configure a run.
+type Options struct {
+	TZ       *time.Location      // for zone-less stamps; UTC when nil
+	Window   forensics.TimeRange // --since/--until
+	Readers  []Reader            // nil: Readers()
+	Miner    Miner
+	Progress Progress
+	Logger   *slog.Logger
+	// Skip leaves out files such as the case database itself.
+	Skip func(absPath string) bool
+}
+
+// Problem is a file or folder that yielded nothing, or only part.
+type Problem struct {
+	Path     string
+	Severity string // skipped, error, warning
+	Err      error
+	Hint     string
+}
+
+func (p Problem) String() string {
+	s := p.Path + ": " + p.Err.Error()
+	if p.Hint != "" {
+		s += " (" + p.Hint + ")"
+	}
+	return s
+}
+
+// FileResult is what happened to one file.
+type FileResult struct {
+	Path     string
+	Kind     string
+	Action   string // new, appended, widened, unchanged, skipped, partial, failed
+	SourceID int64
+	Stats    Stats
+	Note     string
+}
+
+// Result sums up a run.
+type Result struct {
+	Files      []FileResult
+	Problems   []Problem
+	Rows       int64
+	Duplicates int64
+	Templates  int
+	Elapsed    time.Duration
+}
+
+// Partial reports whether some file or folder yielded nothing because it
+// could not be read, while the rest was ingested (exit code 3).
+func (r *Result) Partial() bool {
+	for _, p := range r.Problems {
+		if p.Severity == "error" {
+			return true
+		}
+	}
+	return false
+}
+
+// Run ingests paths into st.
+func Run(ctx context.Context, st Store, paths []string, opts Options) (*Result, error) {
+	start := time.Now()
+	if opts.TZ == nil {
+		opts.TZ = time.UTC
+	}
+	if opts.Readers == nil {
+		opts.Readers = Readers()
+	}
+	if err := checkRegistry(opts.Readers); err != nil {
+		return nil, err
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	files, probs := walk(paths, opts.Skip)
+	res := &Result{Problems: probs}
+	known, err := st.KnownSources(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read known sources: %w", err)
+	}
+	if opts.Miner != nil {
+		ts, err := st.LoadTemplates(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("load templates: %w", err)
+		}
+		opts.Miner.Restore(ts)
+	}
+	var total int64
+	for _, f := range files {
+		total += f.info.Size()
+	}
+	if opts.Progress != nil {
+		opts.Progress.Start(total)
+		defer opts.Progress.Finish()
+	}
+	r := &runner{st: st, opts: opts, known: known, res: res}
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		fr, err := r.file(ctx, f)
+		if err != nil {
+			if ctx.Err() != nil {
+				return res, ctx.Err()
+			}
+			return res, err
+		}
+		res.Files = append(res.Files, fr)
+	}
+	for _, p := range res.Problems {
+		if err := st.AddIssue(ctx, forensics.Issue{Path: p.Path, Severity: p.Severity, Problem: p.String()}); err != nil {
+			return res, err
+		}
+	}
+	if opts.Miner != nil && res.Rows > 0 {
+		ts := opts.Miner.Templates()
+		res.Templates = len(ts)
+		if err := st.SaveTemplates(ctx, ts); err != nil {
+			return res, fmt.Errorf("save templates: %w", err)
+		}
+	}
+	if res.Rows > 0 {
+		n, err := st.MarkDuplicates(ctx)
+		if err != nil {
+			return res, err
+		}
+		res.Duplicates = n
+	}
+	res.Elapsed = time.Since(start)
+	return res, nil
+}
+
+type runner struct {
+	st    Store
+	opts  Options
+	known []forensics.SourceFile
+	res   *Result
+	rows  int64
+}
+
+// content is what the hashing pass learned about a file.
+type content struct {
+	sha        string
+	size       int64
+	prefix     map[int64]string // sha256 of the first n bytes, for candidate n
+	head       []byte
+	full       bool // head holds the whole content
+	compressed bool
+	readErr    error // a truncated gzip stream, an I/O error
+}
+
+func open(path string) (io.ReadCloser, bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, false, err
+	}
+	br := bufio.NewReaderSize(f, 1<<20)
+	magic, _ := br.Peek(2)
+	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			f.Close()
+			return nil, true, fmt.Errorf("gzip header: %w", err)
+		}
+		return readCloser{zr, f}, true, nil
+	}
+	return readCloser{br, f}, false, nil
+}
+
+type readCloser struct {
+	io.Reader
+	c io.Closer
+}
+
+func (r readCloser) Close() error { return r.c.Close() }
+
+// hashContent reads the decompressed content once: its sha256, its size,
+// the sha256 of each candidate prefix, and the head sample.
+func hashContent(ctx context.Context, path string, candidates []int64) (*content, error) {
+	rc, gz, err := open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	c := &content{prefix: map[int64]string{}, compressed: gz}
+	h := sha256.New()
+	buf := make([]byte, 1<<20)
+	var pos int64
+	sort.Slice(candidates, func(i, j int) bool { return candidates[i] < candidates[j] })
+	ci := 0
+	for ci < len(candidates) && candidates[ci] <= 0 {
+		ci++
+	}
+	snap := func(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		n, rerr := rc.Read(buf)
+		chunk := buf[:n]
+		if len(c.head) < sampleBytes {
+			take := min(sampleBytes-len(c.head), len(chunk))
+			c.head = append(c.head, chunk[:take]...)
+		}
+		for ci < len(candidates) && candidates[ci] <= pos+int64(len(chunk)) {
+			cut := candidates[ci] - pos
+			h.Write(chunk[:cut])
+			c.prefix[candidates[ci]] = snap(h)
+			chunk = chunk[cut:]
+			pos += cut
+			ci++
+		}
+		h.Write(chunk)
+		pos += int64(len(chunk))
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			c.readErr = rerr
+			break
+		}
+	}
+	c.sha = snap(h)
+	c.size = pos
+	c.full = int64(len(c.head)) == pos
+	return c, nil
+}
+
+// countingReader counts bytes read from the file on disk for progress.
+type countingReader struct {
+	r io.Reader
+	p Progress
+}
+
+func (c countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	if c.p != nil {
+		c.p.Add(int64(n))
+	}
+	return n, err
+}
+
+func (r *runner) file(ctx context.Context, f file) (FileResult, error) {
+	fr := FileResult{Path: f.path}
+	if f.info.Size() == 0 {
+		fr.Action, fr.Note = "skipped", "empty file"
+		return fr, nil
+	}
+	var cands []int64
+	for _, k := range r.known {
+		if k.Bytes > 0 {
+			cands = append(cands, k.Bytes)
+		}
+	}
+	c, err := hashContent(ctx, f.path, cands)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fr, ctx.Err()
+		}
+		r.problem(f.path, "error", err, "the file cannot be opened or is not valid gzip; check it, or leave it out of the case")
+		fr.Action, fr.Note = "failed", err.Error()
+		if r.opts.Progress != nil {
+			r.opts.Progress.Add(f.info.Size())
+		}
+		return fr, nil
+	}
+	if c.size == 0 {
+		fr.Action, fr.Note = "skipped", "empty after decompression"
+		if r.opts.Progress != nil {
+			r.opts.Progress.Add(f.info.Size())
+		}
+		return fr, nil
+	}
+	sample := newSample(f.path, c.head, c.full)
+	rd, why := pick(r.opts.Readers, sample)
+	if rd == nil {
+		r.problem(f.path, "skipped", errors.New(why), "")
+		fr.Action, fr.Note = "skipped", why
+		if r.opts.Progress != nil {
+			r.opts.Progress.Add(f.info.Size())
+		}
+		return fr, nil
+	}
+	fr.Kind = rd.Kind()
+
+	// Which part of the content, under which window, is still to be read?
+	src := forensics.SourceFile{
+		Kind: rd.Kind(), Path: f.path, SHA256: c.sha, Bytes: c.size, FileBytes: f.info.Size(),
+		Compressed: c.compressed, MTime: f.info.ModTime().UTC(),
+	}
+	var passes []forensics.Pass
+	var from, fromLine int64
+	action := "new"
+	w := r.opts.Window
+	if k := r.exact(c); k != nil {
+		if covered(k.Passes, c.size, w) {
+			fr.Action, fr.SourceID = "unchanged", k.ID
+			fr.Note = "already ingested"
+			if k.Path != f.path {
+				fr.Note += " as " + k.Path
+			}
+			if r.opts.Progress != nil {
+				r.opts.Progress.Add(f.info.Size())
+			}
+			return fr, nil
+		}
+		src.ID, src.Kind, passes, action = k.ID, k.Kind, k.Passes, "widened"
+	} else if k := r.grown(c); k != nil {
+		src.ID, src.Kind, passes, action = k.ID, k.Kind, k.Passes, "appended"
+		if covered(k.Passes, k.Bytes, w) {
+			from, fromLine = k.Bytes, k.Lines
+		}
+	}
+	fr.SourceID = src.ID
+	if src.Kind != rd.Kind() {
+		for _, x := range r.opts.Readers {
+			if x.Kind() == src.Kind {
+				rd = x
+			}
+		}
+	}
+
+	rc, _, err := open(f.path)
+	if err != nil {
+		r.problem(f.path, "error", err, "")
+		fr.Action = "failed"
+		return fr, nil
+	}
+	defer rc.Close()
+	var body io.Reader = rc
+	if r.opts.Progress != nil {
+		body = progressReader{rc, r.opts.Progress, f.info.Size(), c.size}
+	}
+	if from > 0 {
+		if _, err := io.CopyN(io.Discard, body, from); err != nil {
+			r.problem(f.path, "error", err, "")
+			fr.Action = "failed"
+			return fr, nil
+		}
+	}
+	tx, err := r.st.BeginFile(ctx, src)
+	if err != nil {
+		return fr, fmt.Errorf("begin %s: %w", f.path, err)
+	}
+	keep := func(ts time.Time, off int64) bool {
+		if !w.Contains(ts) {
+			return false
+		}
+		for _, p := range passes {
+			if off >= p.FromByte && off < p.ToByte && p.Window.Contains(ts) {
+				return false
+			}
+		}
+		return true
+	}
+	in := &Input{
+		Path: f.path, R: body, StartLine: fromLine, StartOffset: from, TZ: r.opts.TZ,
+		Ref: f.info.ModTime(), Service: serviceFromPath(f.path), Keep: keep, Sink: countingSink{tx, r},
+	}
+	if w.IsZero() && len(passes) == 0 {
+		in.Keep = nil
+	}
+	if r.opts.Miner != nil {
+		in.Template = r.opts.Miner.Add
+	}
+	rerr := safeRead(ctx, rd, in)
+	if rerr == nil {
+		rerr = c.readErr
+	}
+	st := in.Stats
+	fr.Stats = st
+	if rerr != nil {
+		if ctx.Err() != nil {
+			tx.Rollback()
+			return fr, ctx.Err()
+		}
+		if st.Rows == 0 {
+			tx.Rollback()
+			r.problem(f.path, "error", rerr, "the file could not be read; check it (a truncated or damaged file?)")
+			fr.Action, fr.Note = "failed", rerr.Error()
+			return fr, nil
+		}
+		src.Status = "partial"
+		src.Problem = fmt.Sprintf("read stopped after line %d: %v", fromLine+st.Lines, rerr)
+		r.problem(f.path, "warning", errors.New(src.Problem), "the rows before the damage were ingested")
+		action = "partial"
+	}
+	pass := forensics.Pass{
+		FromByte: from, ToByte: c.size, FromLine: fromLine, ToLine: fromLine + st.Lines, Window: w,
+		Rows: st.Rows, Rejects: st.Rejects, Filtered: st.Filtered, Continuations: st.Continuations,
+		FirstTS: st.FirstTS, LastTS: st.LastTS,
+	}
+	if err := tx.Commit(src, pass); err != nil {
+		return fr, err
+	}
+	if action != "partial" && st.Rows == 0 && st.Rejects == 0 && action != "new" {
+		action = "unchanged"
+	}
+	fr.Action = action
+	r.res.Rows += st.Rows
+	// Remember the source so later files in this run are matched against it.
+	r.remember(src, tx, pass)
+	return fr, nil
+}
+
+// safeRead runs a reader, turning a panic into an error so that one bad
+// file never takes the run down.
+func safeRead(ctx context.Context, rd Reader, in *Input) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("reader %s crashed: %v (please report this with the file)", rd.Kind(), p)
+		}
+	}()
+	return rd.Read(ctx, in)
+}
+
+func (r *runner) remember(src forensics.SourceFile, tx FileTx, pass forensics.Pass) {
+	id := src.ID
+	if id == 0 {
+		if s, ok := tx.(interface{ Source() int64 }); ok {
+			id = s.Source()
+		}
+	}
+	for i := range r.known {
+		if r.known[i].ID == id && id != 0 {
+			r.known[i].SHA256, r.known[i].Bytes = src.SHA256, src.Bytes
+			r.known[i].Lines = max(r.known[i].Lines, pass.ToLine)
+			r.known[i].Passes = append(r.known[i].Passes, pass)
+			return
+		}
+	}
+	src.ID = id
+	src.Lines = pass.ToLine
+	src.Passes = []forensics.Pass{pass}
+	r.known = append(r.known, src)
+}
+
+func (r *runner) problem(path, sev string, err error, hint string) {
+	r.res.Problems = append(r.res.Problems, Problem{Path: path, Severity: sev, Err: err, Hint: hint})
+	r.opts.Logger.Warn("ingest problem", "path", path, "severity", sev, "err", err)
+}
+
+func (r *runner) exact(c *content) *forensics.SourceFile {
+	for i := range r.known {
+		if r.known[i].SHA256 == c.sha && r.known[i].Bytes == c.size {
+			return &r.known[i]
+		}
+	}
+	return nil
+}
+
+func (r *runner) grown(c *content) *forensics.SourceFile {
+	var best *forensics.SourceFile
+	for i := range r.known {
+		k := &r.known[i]
+		if k.Bytes > 0 && k.Bytes < c.size && c.prefix[k.Bytes] == k.SHA256 {
+			if best == nil || k.Bytes > best.Bytes {
+				best = k
+			}
+		}
+	}
+	return best
+}
+
+// covered reports whether passes read all of [0,size) under windows that
+// each cover w.
+func covered(passes []forensics.Pass, size int64, w forensics.TimeRange) bool {
+	var iv [][2]int64
+	for _, p := range passes {
+		if p.Window.Covers(w) {
+			iv = append(iv, [2]int64{p.FromByte, p.ToByte})
+		}
+	}
+	sort.Slice(iv, func(i, j int) bool { return iv[i][0] < iv[j][0] })
+	var reach int64
+	for _, x := range iv {
+		if x[0] > reach {
+			return false
+		}
+		reach = max(reach, x[1])
+	}
+	return reach >= size
+}
+
+// countingSink forwards to the file's transaction and reports rows.
+type countingSink struct {
+	FileTx
+	r *runner
+}
+
+func (c countingSink) Log(rec *forensics.LogRecord) error {
+	c.tick()
+	return c.FileTx.Log(rec)
+}
+
+func (c countingSink) HTTP(req *forensics.HTTPRequest) error {
+	c.tick()
+	return c.FileTx.HTTP(req)
+}
+
+func (c countingSink) tick() {
+	c.r.rows++
+	if c.r.opts.Progress != nil && c.r.rows&4095 == 0 {
+		c.r.opts.Progress.Rows(c.r.rows)
+	}
+}
+
+// progressReader reports progress in bytes of the file on disk, scaling
+// decompressed bytes for .gz files.
+type progressReader struct {
+	r          io.Reader
+	p          Progress
+	disk, size int64
+}
+
+func (p progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 {
+		if p.size > 0 && p.disk != p.size {
+			p.p.Add(int64(float64(n) * float64(p.disk) / float64(p.size)))
+		} else {
+			p.p.Add(int64(n))
+		}
+	}
+	return n, err
+}
+
+var _ = bytes.MinRead

@@ -1,0 +1,238 @@
+// Package query owns the case database: opening the DuckDB file read-write
+// or read-only, the embedded numbered migrations, bulk writes through Arrow
+// record batches, running user SQL, describing the schema, and the output
+// formatters (table, csv, json, markdown).
+package query
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Error is an error a user sees, with a hint of what to do next.
+type Error struct {
+	Msg  string
+	Hint string
+	Err  error
+}
+
+func (e *Error) Error() string {
+	s := e.Msg
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Options say how to open the case file.
+type Options struct {
+	ReadOnly bool
+	Now      func() time.Time
+}
+
+// Store is an open case database.
+type Store struct {
+	DB       *sql.DB
+	Path     string
+	ReadOnly bool
+	now      func() time.Time
+}
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func migrations() ([]migration, error) {
+	ents, err := migrationFS.ReadDir("migrations")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, e := range ents {
+		name := e.Name()
+		i := strings.IndexByte(name, '_')
+		if i <= 0 {
+			return nil, fmt.Errorf("migration %s: name must be NNN_what.sql", name)
+		}
+		v, err := strconv.Atoi(name[:i])
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: %w", name, err)
+		}
+		b, err := migrationFS.ReadFile("migrations/" + name)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{v, strings.TrimSuffix(name, ".sql"), string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("migrations are not numbered 1..n: %s", m.name)
+		}
+	}
+	return ms, nil
+}
+
+// SchemaVersion is the schema version this build writes.
+func SchemaVersion() int {
+	ms, _ := migrations()
+	return len(ms)
+}
+
+// Open opens (read-write: creating and migrating) the case file at path.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.ReadOnly {
+		if _, err := os.Stat(path); err != nil {
+			return nil, &Error{
+				Msg:  fmt.Sprintf("no case database at %s", path),
+				Hint: "run 'forensics ingest CASE_DIR' or 'forensics investigate CASE_DIR' first, or point --db (or FORENSICS_DB) at the case file",
+			}
+		}
+	} else if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("create folder for case file: %w", err)
+		}
+	}
+	dsn := path
+	if opts.ReadOnly {
+		dsn += "?access_mode=read_only"
+	}
+	conn, err := duckdb.NewConnector(dsn, nil)
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	db := sql.OpenDB(conn)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, openError(path, err)
+	}
+	s := &Store{DB: db, Path: path, ReadOnly: opts.ReadOnly, now: opts.Now}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func openError(path string, err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "Could not set lock") || strings.Contains(msg, "Conflicting lock"):
+		return &Error{Msg: fmt.Sprintf("case file %s is in use by another process", path),
+			Hint: "another 'forensics ingest' or 'investigate' is writing it; wait for it to finish, or use another --db", Err: err}
+	case strings.Contains(msg, "not a valid DuckDB database") || strings.Contains(msg, "The file is not a valid"):
+		return &Error{Msg: fmt.Sprintf("%s is not a forensics case file", path),
+			Hint: "point --db at a file written by forensics, or at a new path", Err: err}
+	}
+	return &Error{Msg: fmt.Sprintf("open case file %s", path), Err: err}
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.DB.Close() }
+
+func (s *Store) migrate(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	latest := len(ms)
+	var have int
+	var exists bool
+	if err := s.DB.QueryRowContext(ctx,
+		`SELECT count(*) > 0 FROM duckdb_tables() WHERE table_name = 'schema_migrations'`).Scan(&exists); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if exists {
+		if err := s.DB.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
+			return fmt.Errorf("read schema version: %w", err)
+		}
+	}
+	if have > latest {
+		return &Error{
+			Msg:  fmt.Sprintf("case file %s has schema version %d, newer than this forensics understands (%d)", s.Path, have, latest),
+			Hint: "use a newer forensics build for this file, or ingest into a new --db",
+		}
+	}
+	if have == latest {
+		return nil
+	}
+	if s.ReadOnly {
+		if !exists {
+			var n int
+			_ = s.DB.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables()`).Scan(&n)
+			if n > 0 {
+				return &Error{Msg: fmt.Sprintf("%s is a DuckDB file but not a forensics case file", s.Path),
+					Hint: "point --db at a file written by forensics"}
+			}
+			return &Error{Msg: fmt.Sprintf("case file %s is empty", s.Path),
+				Hint: "run 'forensics ingest CASE_DIR' first"}
+		}
+		return &Error{
+			Msg:  fmt.Sprintf("case file %s has schema version %d, older than this forensics (%d)", s.Path, have, latest),
+			Hint: fmt.Sprintf("run 'forensics migrate --db %s' once to upgrade it", s.Path),
+		}
+	}
+	if _, err := s.DB.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	for _, m := range ms[have:] {
+		if err := s.apply(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) apply(ctx context.Context, m migration) error {
+	tx, err := s.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return fmt.Errorf("migration %s: %w", m.name, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations VALUES (?, ?, ?)`, m.version, m.name, s.now().UTC()); err != nil {
+		return fmt.Errorf("record migration %s: %w", m.name, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit migration %s: %w", m.name, err)
+	}
+	return nil
+}
+
+// Version returns the schema version of the open file.
+func (s *Store) Version(ctx context.Context) (int, error) {
+	var v int
+	err := s.DB.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&v)
+	return v, err
+}
+
+// IsUserError reports whether err carries a hint for the user, and returns it.
+func IsUserError(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}

@@ -1,0 +1,284 @@
+package query
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/vidbench/forensics"
+)
+
+// batchRows is the number of rows per Arrow record batch handed to DuckDB.
+const batchRows = 1 << 16
+
+// maxRaw bounds the raw text kept of a rejected line.
+const maxRaw = 1024
+
+// Writer writes ingested rows into the case file over one dedicated
+// connection: each file in its own transaction, rows as Arrow record
+// batches (registered as a view and inserted with INSERT ... SELECT),
+// which measured ~2x faster than DuckDB's Appender here.
+type Writer struct {
+	s      *Store
+	conn   *sql.Conn
+	arrow  *duckdb.Arrow
+	nextID map[string]int64
+	RunID  int64
+	// KillAfterRows, when > 0, kills the process with SIGKILL once that
+	// many rows have been inserted (uncommitted): a test-only hook that
+	// makes "killed in mid-ingest" deterministic.
+	KillAfterRows int64
+	inserted      int64
+}
+
+var idTables = []string{"sources", "source_passes", "ingest_runs", "ingest_issues", "logs", "http_requests", "notes", "rejects"}
+
+// NewWriter opens a writer and records the start of an ingest run.
+func (s *Store) NewWriter(ctx context.Context, args string, tz string, window forensics.TimeRange) (*Writer, error) {
+	if s.ReadOnly {
+		return nil, errors.New("case file opened read-only")
+	}
+	conn, err := s.DB.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w := &Writer{s: s, conn: conn, nextID: map[string]int64{}}
+	err = conn.Raw(func(dc any) error {
+		a, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
+		w.arrow = a
+		return err
+	})
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("arrow interface: %w", err)
+	}
+	for _, t := range idTables {
+		var next int64
+		if err := conn.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM `+t).Scan(&next); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("next id of %s: %w", t, err)
+		}
+		w.nextID[t] = next
+	}
+	w.RunID = w.id("ingest_runs")
+	if _, err := conn.ExecContext(ctx, `INSERT INTO ingest_runs (id, started_at, args, tz, since, "until", status) VALUES (?, ?, ?, ?, ?, ?, 'running')`,
+		w.RunID, s.now().UTC(), args, tz, nullTime(window.Since), nullTime(window.Until)); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("record ingest run: %w", err)
+	}
+	return w, nil
+}
+
+func (w *Writer) id(table string) int64 {
+	v := w.nextID[table]
+	w.nextID[table] = v + 1
+	return v
+}
+
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}
+
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// Close releases the connection.
+func (w *Writer) Close() error { return w.conn.Close() }
+
+// FinishRun records the end of the run.
+func (w *Writer) FinishRun(ctx context.Context, files, rows int64, status string) error {
+	_, err := w.conn.ExecContext(ctx, `UPDATE ingest_runs SET finished_at = ?, files = ?, rows = ?, status = ? WHERE id = ?`,
+		w.s.now().UTC(), files, rows, status, w.RunID)
+	return err
+}
+
+// AddIssue records a file that was skipped or read only in part.
+func (w *Writer) AddIssue(ctx context.Context, is forensics.Issue) error {
+	_, err := w.conn.ExecContext(ctx, `INSERT INTO ingest_issues VALUES (?, ?, ?, ?, ?)`,
+		w.id("ingest_issues"), w.RunID, is.Path, is.Severity, is.Problem)
+	return err
+}
+
+// KnownSources returns every source already in the case, with its passes.
+func (w *Writer) KnownSources(ctx context.Context) ([]forensics.SourceFile, error) {
+	rows, err := w.conn.QueryContext(ctx, `SELECT id, kind, path, coalesce(sha256, ''), coalesce(bytes, 0), coalesce(lines, 0) FROM sources ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	var out []forensics.SourceFile
+	idx := map[int64]int{}
+	for rows.Next() {
+		var s forensics.SourceFile
+		if err := rows.Scan(&s.ID, &s.Kind, &s.Path, &s.SHA256, &s.Bytes, &s.Lines); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		idx[s.ID] = len(out)
+		out = append(out, s)
+	}
+	rows.Close()
+	prow, err := w.conn.QueryContext(ctx, `SELECT source_id, from_byte, to_byte, from_line, to_line, since, "until" FROM source_passes ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer prow.Close()
+	for prow.Next() {
+		var sid int64
+		var p forensics.Pass
+		var since, until sql.NullTime
+		if err := prow.Scan(&sid, &p.FromByte, &p.ToByte, &p.FromLine, &p.ToLine, &since, &until); err != nil {
+			return nil, err
+		}
+		if since.Valid {
+			p.Window.Since = since.Time.UTC()
+		}
+		if until.Valid {
+			p.Window.Until = until.Time.UTC()
+		}
+		if i, ok := idx[sid]; ok {
+			out[i].Passes = append(out[i].Passes, p)
+		}
+	}
+	return out, prow.Err()
+}
+
+// LoadTemplates returns the templates mined by earlier runs.
+func (w *Writer) LoadTemplates(ctx context.Context) ([]forensics.Template, error) {
+	rows, err := w.conn.QueryContext(ctx, `SELECT id, template, count FROM templates ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []forensics.Template
+	for rows.Next() {
+		var t forensics.Template
+		if err := rows.Scan(&t.ID, &t.Text, &t.Count); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// SaveTemplates replaces the templates table.
+func (w *Writer) SaveTemplates(ctx context.Context, ts []forensics.Template) error {
+	mem := memory.DefaultAllocator
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "id", Type: arrow.PrimitiveTypes.Uint32},
+		{Name: "template", Type: arrow.BinaryTypes.String},
+		{Name: "count", Type: arrow.PrimitiveTypes.Int64},
+	}, nil)
+	b := array.NewRecordBuilder(mem, schema)
+	defer b.Release()
+	for _, t := range ts {
+		b.Field(0).(*array.Uint32Builder).Append(t.ID)
+		b.Field(1).(*array.StringBuilder).Append(validUTF8(t.Text))
+		b.Field(2).(*array.Int64Builder).Append(t.Count)
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	if _, err := w.conn.ExecContext(ctx, `BEGIN TRANSACTION`); err != nil {
+		return err
+	}
+	if _, err := w.conn.ExecContext(ctx, `DELETE FROM templates`); err != nil {
+		w.conn.ExecContext(ctx, `ROLLBACK`)
+		return err
+	}
+	if err := w.insertRecord(ctx, "templates", rec); err != nil {
+		w.conn.ExecContext(ctx, `ROLLBACK`)
+		return err
+	}
+	_, err := w.conn.ExecContext(ctx, `COMMIT`)
+	return err
+}
+
+// MarkDuplicates marks log records that arrived through more than one
+// source (the app's own file, docker-compose logs, journald): the copy with
+// the lowest id is the original, the others get dup_of. Records repeated
+// within one file are matched copy by copy, in order, so a message logged
+// twice in the same millisecond is not taken for a duplicate of itself.
+func (w *Writer) MarkDuplicates(ctx context.Context) (int64, error) {
+	res, err := w.conn.ExecContext(ctx, `
+WITH k AS (
+  SELECT l.id, l.source_id, l.ts, l.message, coalesce(l.level, '') AS level,
+         CASE s.kind WHEN 'compose' THEN 2 WHEN 'journal' THEN 3 WHEN 'text' THEN 4 ELSE 1 END AS rank,
+         row_number() OVER (PARTITION BY l.ts, l.message, coalesce(l.level, ''), l.source_id ORDER BY l.id) AS nth
+  FROM logs l JOIN sources s ON s.id = l.source_id WHERE l.ts IS NOT NULL
+), g AS (
+  SELECT id, source_id,
+         first_value(id) OVER (PARTITION BY ts, message, level, nth ORDER BY rank, id) AS first_id,
+         first_value(source_id) OVER (PARTITION BY ts, message, level, nth ORDER BY rank, id) AS first_src
+  FROM k
+)
+UPDATE logs SET dup_of = CASE WHEN g.first_id = g.id THEN NULL ELSE g.first_id END
+FROM g
+WHERE logs.id = g.id AND ((g.first_id <> g.id AND g.first_src <> g.source_id AND logs.dup_of IS DISTINCT FROM g.first_id)
+   OR (g.first_id = g.id AND logs.dup_of IS NOT NULL))`)
+	if err != nil {
+		return 0, fmt.Errorf("mark duplicates: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+func (w *Writer) insertRecord(ctx context.Context, table string, rec arrow.RecordBatch) error {
+	rr, err := array.NewRecordReader(rec.Schema(), []arrow.RecordBatch{rec})
+	if err != nil {
+		return err
+	}
+	defer rr.Release()
+	view := "forensics_batch_" + table
+	release, err := w.arrow.RegisterView(rr, view)
+	if err != nil {
+		return fmt.Errorf("register arrow batch for %s: %w", table, err)
+	}
+	defer release()
+	cols := ""
+	for i, f := range rec.Schema().Fields() {
+		if i > 0 {
+			cols += ", "
+		}
+		cols += `"` + f.Name + `"`
+	}
+	if _, err := w.conn.ExecContext(ctx, `INSERT INTO `+table+` (`+cols+`) SELECT `+cols+` FROM `+view); err != nil {
+		return fmt.Errorf("insert into %s: %w", table, err)
+	}
+	if _, err := w.conn.ExecContext(ctx, `DROP VIEW IF EXISTS `+view); err != nil {
+		return err
+	}
+	w.inserted += rec.NumRows()
+	if w.KillAfterRows > 0 && w.inserted >= w.KillAfterRows && table != "templates" {
+		// Test hook: die like a killed process, with the transaction open.
+		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+	}
+	return nil
+}
+
+// jsonAttrs renders attrs as JSON text, or nil for none.
+func jsonAttrs(m map[string]any) ([]byte, bool) {
+	if len(m) == 0 {
+		return nil, false
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		b, _ = json.Marshal(map[string]string{"error": err.Error()})
+	}
+	return b, true
+}
