@@ -63,7 +63,10 @@ type Input struct {
 
 	// Keep decides whether a record is ingested: the run's window, minus
 	// what earlier ingests of the same content already covered. nil keeps all.
-	Keep     func(ts time.Time, offset int64) bool
+	Keep func(ts time.Time, offset int64) bool
+	// Seen reports whether an earlier ingest already read the line at
+	// offset (its rejects are not counted twice). nil: nothing was read.
+	Seen     func(offset int64) bool
 	Template func(message string) uint32
 	Sink     Sink
 }
@@ -114,6 +117,10 @@ func (in *Input) Note(n *forensics.Note) error {
 // Reject counts a line that could not be read, with the reason.
 func (in *Input) Reject(l *Line, reason string) error {
 	in.Stats.Lines++
+	if in.Seen != nil && in.Seen(l.Offset) {
+		in.Stats.Filtered++
+		return nil
+	}
 	in.Stats.Rejects++
 	return in.Sink.Reject(l.No, reason, l.Text)
 }

@@ -422,6 +422,16 @@ func (r *runner) file(ctx context.Context, f file) (FileResult, error) {
 	if w.IsZero() && len(passes) == 0 {
 		in.Keep = nil
 	}
+	if len(passes) > 0 {
+		in.Seen = func(off int64) bool {
+			for _, p := range passes {
+				if off >= p.FromByte && off < p.ToByte {
+					return true
+				}
+			}
+			return false
+		}
+	}
 	if r.opts.Miner != nil {
 		in.Template = r.opts.Miner.Add
 	}

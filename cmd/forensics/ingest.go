@@ -144,6 +144,9 @@ func ingestPaths(ctx context.Context, e *env, db string, paths []string, o *inge
 	if v := e.getenv("FORENSICS_TEST_KILL_AFTER_ROWS"); v != "" {
 		wr.KillAfterRows, _ = strconv.ParseInt(v, 10, 64)
 	}
+	if hold := e.getenv("FORENSICS_TEST_HOLD"); hold != "" {
+		testHold(ctx, hold)
+	}
 	opts := ingest.Options{
 		TZ: loc, Window: w, Miner: newMiner(),
 		Skip: func(p string) bool { return p == absDB || p == absDB+".wal" },
@@ -206,8 +209,8 @@ func printIngestSummary(out, errw io.Writer, db string, res *ingest.Result, loc 
 		fmt.Fprintf(out, "; %d records seen in more than one source marked as duplicates", res.Duplicates)
 	}
 	fmt.Fprintln(out, ".")
-	if rows == 0 && len(res.Problems) == 0 {
-		fmt.Fprintln(out, "Nothing new: every file was already in the case.")
+	if rows == 0 && rejects == 0 {
+		fmt.Fprintln(out, "Nothing new: every readable file was already in the case.")
 	}
 	if rejects > 0 {
 		fmt.Fprintf(out, "See the rejected lines with: forensics query --db %s \"SELECT s.path, r.line_no, r.reason FROM rejects r JOIN sources s ON s.id = r.source_id ORDER BY 1, 2 LIMIT 50\"\n", db)
