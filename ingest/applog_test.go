@@ -18,12 +18,12 @@ func ts(s string) time.Time {
 
 func TestAppLogLayouts(t *testing.T) {
 	tests := []struct {
-		name      string
-		in        string
-		rows      int
-		rejects   int
-		first     forensics.LogRecord // fields compared: TS, Level, Logger, Message, Exception, Lines, Layout
-		lastExc   string
+		name    string
+		in      string
+		rows    int
+		rejects int
+		first   forensics.LogRecord // fields compared: TS, Level, Logger, Message, Exception, Lines, Layout
+		lastExc string
 	}{
 		{
 			name: "bracket",
@@ -64,9 +64,9 @@ func TestAppLogLayouts(t *testing.T) {
 				Exception: "torch.cuda.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity of 79.15 GiB of which 1.05 GiB is free."},
 		},
 		{
-			name: "CRLF line endings",
-			in:   "2026-11-20 14:02:11,532 INFO [a] one\r\n2026-11-20 14:02:12,532 WARN [a] two\r\n",
-			rows: 2,
+			name:  "CRLF line endings",
+			in:    "2026-11-20 14:02:11,532 INFO [a] one\r\n2026-11-20 14:02:12,532 WARN [a] two\r\n",
+			rows:  2,
 			first: forensics.LogRecord{TS: ts("2026-11-20T14:02:11.532Z"), Level: "INFO", Logger: "a", Message: "one", Lines: 1, Layout: "bracket"},
 		},
 		{
@@ -84,9 +84,9 @@ func TestAppLogLayouts(t *testing.T) {
 				Message: "bad \uFFFD\uFFFD bytes \x00 here", Lines: 1, Layout: "bracket"},
 		},
 		{
-			name: "out-of-order times are kept as they are",
-			in:   "2026-11-20 14:02:12,000 INFO [a] later\n2026-11-20 14:02:11,000 INFO [a] earlier\n",
-			rows: 2,
+			name:  "out-of-order times are kept as they are",
+			in:    "2026-11-20 14:02:12,000 INFO [a] later\n2026-11-20 14:02:11,000 INFO [a] earlier\n",
+			rows:  2,
 			first: forensics.LogRecord{TS: ts("2026-11-20T14:02:12Z"), Level: "INFO", Logger: "a", Message: "later", Lines: 1, Layout: "bracket"},
 		},
 		{

@@ -17,9 +17,9 @@ type memSink struct {
 	rejects []string
 }
 
-func (m *memSink) Log(r *forensics.LogRecord) error      { m.logs = append(m.logs, *r); return nil }
-func (m *memSink) HTTP(r *forensics.HTTPRequest) error   { m.http = append(m.http, *r); return nil }
-func (m *memSink) Note(n *forensics.Note) error          { m.notes = append(m.notes, *n); return nil }
+func (m *memSink) Log(r *forensics.LogRecord) error    { m.logs = append(m.logs, *r); return nil }
+func (m *memSink) HTTP(r *forensics.HTTPRequest) error { m.http = append(m.http, *r); return nil }
+func (m *memSink) Note(n *forensics.Note) error        { m.notes = append(m.notes, *n); return nil }
 func (m *memSink) Reject(no int64, reason string, raw []byte) error {
 	m.rejects = append(m.rejects, reason)
 	return nil

@@ -185,19 +185,19 @@ func TestIngestSmallCaseEndToEnd(t *testing.T) {
 		t.Errorf("binary file not reported as skipped: %s", r.stderr)
 	}
 	for sql, want := range map[string]int64{
-		"SELECT count(*) FROM logs":                                  6,
-		"SELECT count(*) FROM logs WHERE dup_of IS NOT NULL":         1,
-		"SELECT count(*) FROM http_requests":                         2,
-		"SELECT count(*) FROM rejects":                               1,
-		"SELECT count(*) FROM notes":                                 1,
-		"SELECT count(*) FROM sources":                               5,
+		"SELECT count(*) FROM logs":                                   6,
+		"SELECT count(*) FROM logs WHERE dup_of IS NOT NULL":          1,
+		"SELECT count(*) FROM http_requests":                          2,
+		"SELECT count(*) FROM rejects":                                1,
+		"SELECT count(*) FROM notes":                                  1,
+		"SELECT count(*) FROM sources":                                5,
 		"SELECT count(*) FROM ingest_issues WHERE severity='skipped'": 1,
 		// the compose copy is the duplicate; the app's own file is the original
 		"SELECT count(*) FROM logs l JOIN sources s ON s.id = l.source_id WHERE l.dup_of IS NOT NULL AND s.kind = 'compose'": 1,
 		// accounting: every line is a row, part of a row, a reject or filtered
 		"SELECT count(*) FROM sources WHERE kind <> 'note' AND lines <> rows + continuations + rejects + filtered": 0,
-		"SELECT count(*) FROM events WHERE kind = 'http_5xx'":        1,
-		"SELECT sum(errors) FROM errors_per_minute WHERE source = 'logs'": 1,
+		"SELECT count(*) FROM events WHERE kind = 'http_5xx'":                                                      1,
+		"SELECT sum(errors) FROM errors_per_minute WHERE source = 'logs'":                                          1,
 	} {
 		if got := scalar(t, dir, "case.duckdb", sql); got != want {
 			t.Errorf("%s = %d, want %d", sql, got, want)

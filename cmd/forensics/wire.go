@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 
+	"github.com/vidbench/forensics"
 	"github.com/vidbench/forensics/ingest"
 	"github.com/vidbench/forensics/query"
-	"github.com/vidbench/forensics"
 )
 
 // storeAdapter lets a query.Writer serve as the ingest.Store.
