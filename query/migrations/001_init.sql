@@ -2,7 +2,7 @@
 -- rejects, templates, ingest bookkeeping, and the first views.
 
 CREATE TABLE sources (
-    id BIGINT PRIMARY KEY,
+    id BIGINT NOT NULL,
     kind VARCHAR NOT NULL,
     path VARCHAR NOT NULL,
     sha256 VARCHAR,
@@ -42,7 +42,7 @@ COMMENT ON COLUMN sources.status IS 'ok, or partial when the file could be read 
 COMMENT ON COLUMN sources.problem IS 'what went wrong, for partial files';
 
 CREATE TABLE source_passes (
-    id BIGINT PRIMARY KEY,
+    id BIGINT NOT NULL,
     source_id BIGINT NOT NULL,
     run_id BIGINT,
     from_byte BIGINT,
@@ -72,7 +72,7 @@ COMMENT ON COLUMN source_passes.filtered IS 'lines left out by the window in thi
 COMMENT ON COLUMN source_passes.ingested_at IS 'when';
 
 CREATE TABLE ingest_runs (
-    id BIGINT PRIMARY KEY,
+    id BIGINT NOT NULL,
     started_at TIMESTAMPTZ,
     finished_at TIMESTAMPTZ,
     args VARCHAR,
@@ -96,7 +96,7 @@ COMMENT ON COLUMN ingest_runs.rows IS 'rows added';
 COMMENT ON COLUMN ingest_runs.status IS 'ok, partial (some file unreadable) or failed';
 
 CREATE TABLE ingest_issues (
-    id BIGINT PRIMARY KEY,
+    id BIGINT NOT NULL,
     run_id BIGINT,
     path VARCHAR,
     severity VARCHAR,
@@ -110,7 +110,7 @@ COMMENT ON COLUMN ingest_issues.severity IS 'skipped (no reader), error (unreada
 COMMENT ON COLUMN ingest_issues.problem IS 'what was wrong and what to do';
 
 CREATE TABLE logs (
-    id BIGINT PRIMARY KEY,
+    id BIGINT NOT NULL,
     source_id BIGINT NOT NULL,
     line_no BIGINT,
     lines INTEGER,
@@ -124,7 +124,7 @@ CREATE TABLE logs (
     exception VARCHAR,
     template_id UINTEGER,
     layout VARCHAR,
-    attrs JSON,
+    attrs VARCHAR,
     dup_of BIGINT
 );
 COMMENT ON TABLE logs IS 'one row per log record (app, compose, server or generic text log), continuation lines folded in';
@@ -142,11 +142,11 @@ COMMENT ON COLUMN logs.detail IS 'continuation lines: traceback or the rest of a
 COMMENT ON COLUMN logs.exception IS 'final exception line of a traceback (e.g. torch.cuda.OutOfMemoryError: ...)';
 COMMENT ON COLUMN logs.template_id IS 'mined message template (templates.id)';
 COMMENT ON COLUMN logs.layout IS 'layout recognised: bracket, dash, json, pg, redis, syslog, compose, text';
-COMMENT ON COLUMN logs.attrs IS 'every other field (JSON keys, container, docker_ts, pid ...)';
+COMMENT ON COLUMN logs.attrs IS 'every other field as JSON text (JSON keys, container, docker_ts, pid ...): attrs->>''run_id''';
 COMMENT ON COLUMN logs.dup_of IS 'id of the first copy when the same record arrived through another source; views count it once';
 
 CREATE TABLE http_requests (
-    id BIGINT PRIMARY KEY,
+    id BIGINT NOT NULL,
     source_id BIGINT NOT NULL,
     line_no BIGINT,
     ts TIMESTAMPTZ,
@@ -161,7 +161,7 @@ CREATE TABLE http_requests (
     referer VARCHAR,
     user_agent VARCHAR,
     response_time_s DOUBLE,
-    attrs JSON,
+    attrs VARCHAR,
     dup_of BIGINT
 );
 COMMENT ON TABLE http_requests IS 'one row per access-log line';
@@ -180,11 +180,11 @@ COMMENT ON COLUMN http_requests.bytes IS 'response bytes';
 COMMENT ON COLUMN http_requests.referer IS 'referer';
 COMMENT ON COLUMN http_requests.user_agent IS 'user agent (health checkers: curl, docker-healthcheck, kube-probe)';
 COMMENT ON COLUMN http_requests.response_time_s IS 'response time in seconds (NULL when the log has none)';
-COMMENT ON COLUMN http_requests.attrs IS 'other fields of the line';
+COMMENT ON COLUMN http_requests.attrs IS 'other fields of the line as JSON text: attrs->>''key''';
 COMMENT ON COLUMN http_requests.dup_of IS 'id of the first copy when the same line arrived twice';
 
 CREATE TABLE notes (
-    id BIGINT PRIMARY KEY,
+    id BIGINT NOT NULL,
     source_id BIGINT NOT NULL,
     lines INTEGER,
     text VARCHAR
@@ -196,7 +196,7 @@ COMMENT ON COLUMN notes.lines IS 'lines in the note';
 COMMENT ON COLUMN notes.text IS 'the text';
 
 CREATE TABLE rejects (
-    id BIGINT PRIMARY KEY,
+    id BIGINT NOT NULL,
     source_id BIGINT NOT NULL,
     line_no BIGINT,
     reason VARCHAR,
@@ -210,7 +210,7 @@ COMMENT ON COLUMN rejects.reason IS 'what was wrong';
 COMMENT ON COLUMN rejects.raw IS 'the line, cut to 1 KiB';
 
 CREATE TABLE templates (
-    id UINTEGER PRIMARY KEY,
+    id UINTEGER NOT NULL,
     template VARCHAR,
     count BIGINT
 );
