@@ -5,6 +5,8 @@ import (
 	"context"
 	"sort"
 	"time"
+
+	"github.com/vidbench/forensics"
 )
 
 // Compose reads the output of `docker-compose logs` (compose v1 prefixes
@@ -130,7 +132,12 @@ func (Compose) Read(ctx context.Context, in *Input) error {
 			}
 			continue
 		}
-		if f.has && (looksContinuation(inner) || dockerTS.IsZero()) {
+		// A line without its own time stamp continues the container's last
+		// record when that record came with one (an app-log traceback and
+		// the notes torch prints after it), or when it looks like a
+		// continuation; a line that starts with a level word
+		// ("INFO:     Started server process") is a record of its own.
+		if f.has && !startsWithLevel(inner) && (f.pending.Layout != "compose" || looksContinuation(inner) || dockerTS.IsZero()) {
 			if err := f.continueWith(l, inner, ""); err != nil {
 				return err
 			}
@@ -144,6 +151,11 @@ func (Compose) Read(ctx context.Context, in *Input) error {
 		h.attrs = map[string]any{"container": cname}
 		if lv, ok := levelKeyword(inner); ok {
 			h.level = lv
+		}
+		if startsWithLevel(inner) {
+			// uvicorn and friends: "INFO:     Started server process [52917]"
+			_, rest, _ := field(h.message)
+			h.message = bytes.TrimLeft(rest, " ")
 		}
 		if err := f.start(&h, l); err != nil {
 			return err
@@ -160,4 +172,16 @@ func (Compose) Read(ctx context.Context, in *Input) error {
 		}
 	}
 	return lr.Err()
+}
+
+// startsWithLevel reports whether the first word of b is a level word
+// ("INFO:", "ERROR", "[warn]").
+func startsWithLevel(b []byte) bool {
+	w, _, ok := field(b)
+	if !ok || len(b) == 0 || b[0] == ' ' || b[0] == '\t' {
+		return false
+	}
+	w = bytes.Trim(w, "[]:")
+	_, isLevel := forensics.ParseLevel(string(w))
+	return isLevel && len(w) >= 3 && (w[0] < '0' || w[0] > '9')
 }
