@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -49,6 +50,12 @@ func usageError(format string, args ...any) error {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if p := os.Getenv("FORENSICS_CPUPROFILE"); p != "" {
+		if f, err := os.Create(p); err == nil {
+			pprof.StartCPUProfile(f)
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	env := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
