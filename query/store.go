@@ -178,6 +178,14 @@ func (s *Store) migrate(ctx context.Context) error {
 	if have == latest {
 		return nil
 	}
+	if !exists {
+		var n int
+		_ = s.DB.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE NOT internal`).Scan(&n)
+		if n > 0 {
+			return &Error{Msg: fmt.Sprintf("%s is a DuckDB file but not a forensics case file", s.Path),
+				Hint: "point --db at a file written by forensics, or at a new path"}
+		}
+	}
 	if s.ReadOnly {
 		if !exists {
 			var n int
