@@ -60,25 +60,30 @@ var rejectsSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "raw", Type: arrow.BinaryTypes.String},
 }, nil)
 
-// batch is an Arrow record builder for one table.
+// batch is an Arrow record builder for one table. It remembers which
+// columns hold a value, so that columns that are NULL throughout a batch
+// are left out of its INSERT (DuckDB fills them with NULL far more cheaply
+// than it converts an all-null Arrow column).
 type batch struct {
 	table string
 	b     *array.RecordBuilder
 	n     int
+	used  []bool
 }
 
 func newBatch(table string, schema *arrow.Schema) *batch {
-	return &batch{table: table, b: array.NewRecordBuilder(memory.DefaultAllocator, schema)}
+	return &batch{table: table, b: array.NewRecordBuilder(memory.DefaultAllocator, schema), used: make([]bool, schema.NumFields())}
 }
 
-func (b *batch) i64(i int, v int64) { b.b.Field(i).(*array.Int64Builder).Append(v) }
-func (b *batch) i32(i int, v int32) { b.b.Field(i).(*array.Int32Builder).Append(v) }
-func (b *batch) i16(i int, v int16) { b.b.Field(i).(*array.Int16Builder).Append(v) }
+func (b *batch) i64(i int, v int64) { b.used[i] = true; b.b.Field(i).(*array.Int64Builder).Append(v) }
+func (b *batch) i32(i int, v int32) { b.used[i] = true; b.b.Field(i).(*array.Int32Builder).Append(v) }
+func (b *batch) i16(i int, v int16) { b.used[i] = true; b.b.Field(i).(*array.Int16Builder).Append(v) }
 func (b *batch) u32(i int, v uint32, ok bool) {
 	if !ok {
 		b.b.Field(i).AppendNull()
 		return
 	}
+	b.used[i] = true
 	b.b.Field(i).(*array.Uint32Builder).Append(v)
 }
 func (b *batch) f64(i int, v float64, ok bool) {
@@ -86,6 +91,7 @@ func (b *batch) f64(i int, v float64, ok bool) {
 		b.b.Field(i).AppendNull()
 		return
 	}
+	b.used[i] = true
 	b.b.Field(i).(*array.Float64Builder).Append(v)
 }
 func (b *batch) ts(i int, t time.Time) {
@@ -93,6 +99,7 @@ func (b *batch) ts(i int, t time.Time) {
 		b.b.Field(i).AppendNull()
 		return
 	}
+	b.used[i] = true
 	b.b.Field(i).(*array.TimestampBuilder).Append(arrow.Timestamp(t.UnixMicro()))
 }
 
@@ -102,11 +109,13 @@ func (b *batch) str(i int, s string, nullable bool) {
 		b.b.Field(i).AppendNull()
 		return
 	}
+	b.used[i] = true
 	b.b.Field(i).(*array.StringBuilder).Append(validUTF8(s))
 }
 
 func (b *batch) json(i int, m map[string]any) {
 	if js, ok := jsonAttrs(m); ok {
+		b.used[i] = true
 		b.b.Field(i).(*array.StringBuilder).BinaryBuilder.Append(js)
 		return
 	}
@@ -187,7 +196,7 @@ func (tx *FileTx) flush(b *batch) error {
 	if b.n == 0 {
 		return nil
 	}
-	rec := b.b.NewRecordBatch()
+	rec := b.record()
 	b.n = 0
 	select {
 	case tx.work <- pending{b.table, rec}:
@@ -352,4 +361,30 @@ func (tx *FileTx) Rollback() error {
 func (tx *FileTx) rollback() error {
 	_, err := tx.w.conn.ExecContext(context.WithoutCancel(tx.ctx), `ROLLBACK`)
 	return err
+}
+
+// record takes the built rows as a record batch holding only the columns
+// that have a value in this batch.
+func (b *batch) record() arrow.RecordBatch {
+	full := b.b.NewRecordBatch()
+	all := true
+	for _, u := range b.used {
+		all = all && u
+	}
+	if all {
+		clear(b.used)
+		return full
+	}
+	var fields []arrow.Field
+	var cols []arrow.Array
+	for i, u := range b.used {
+		if u {
+			fields = append(fields, full.Schema().Field(i))
+			cols = append(cols, full.Column(i))
+		}
+	}
+	rec := array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, full.NumRows())
+	full.Release()
+	clear(b.used)
+	return rec
 }
