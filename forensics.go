@@ -174,3 +174,10 @@ type Issue struct {
 	Severity string // skipped, error, warning
 	Problem  string
 }
+
+// Record is a row of a table that a reader produces beyond logs and HTTP
+// requests (journal entries, PostgreSQL snapshot rows, commands, ...).
+// The store knows how to write each table (query.Tables); Table names it.
+type Record interface {
+	Table() string
+}

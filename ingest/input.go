@@ -14,6 +14,9 @@ type Sink interface {
 	Log(rec *forensics.LogRecord) error
 	HTTP(req *forensics.HTTPRequest) error
 	Note(n *forensics.Note) error
+	// Emit writes a row of any other table the store knows (see
+	// query.Tables): journal entries, snapshot rows, commands, ...
+	Emit(r forensics.Record) error
 	Reject(lineNo int64, reason string, raw []byte) error
 }
 
@@ -104,6 +107,21 @@ func (in *Input) HTTP(req *forensics.HTTPRequest, offset int64) error {
 	in.Stats.Rows++
 	in.Stats.seen(req.TS)
 	return in.Sink.HTTP(req)
+}
+
+// Emit emits a row of another table, made from lines lines starting at
+// offset, with time ts (zero when it has none).
+func (in *Input) Emit(r forensics.Record, ts time.Time, lines int, offset int64) error {
+	n := int64(max(lines, 1))
+	in.Stats.Lines += n
+	if in.Keep != nil && !in.Keep(ts, offset) {
+		in.Stats.Filtered += n
+		return nil
+	}
+	in.Stats.Rows++
+	in.Stats.Continuations += n - 1
+	in.Stats.seen(ts)
+	return in.Sink.Emit(r)
 }
 
 // Note emits a whole free-text file as one row.

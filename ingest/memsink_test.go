@@ -14,8 +14,11 @@ type memSink struct {
 	logs    []forensics.LogRecord
 	http    []forensics.HTTPRequest
 	notes   []forensics.Note
+	rows    []forensics.Record
 	rejects []string
 }
+
+func (m *memSink) Emit(r forensics.Record) error { m.rows = append(m.rows, r); return nil }
 
 func (m *memSink) Log(r *forensics.LogRecord) error    { m.logs = append(m.logs, *r); return nil }
 func (m *memSink) HTTP(r *forensics.HTTPRequest) error { m.http = append(m.http, *r); return nil }

@@ -570,6 +570,11 @@ func (c countingSink) HTTP(req *forensics.HTTPRequest) error {
 	return c.FileTx.HTTP(req)
 }
 
+func (c countingSink) Emit(r forensics.Record) error {
+	c.tick()
+	return c.FileTx.Emit(r)
+}
+
 func (c countingSink) tick() {
 	c.r.rows++
 	if c.r.opts.Progress != nil && c.r.rows&4095 == 0 {

@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 	"unicode/utf8"
 
@@ -139,6 +140,7 @@ type FileTx struct {
 	logs     *batch
 	http     *batch
 	rejects  *batch
+	extra    map[string]*batch
 	notes    []forensics.Note
 	work     chan pending
 	done     chan error
@@ -252,6 +254,30 @@ func (tx *FileTx) HTTP(r *forensics.HTTPRequest) error {
 	return tx.maybeFlush(b)
 }
 
+// Emit implements ingest.Sink for the tables of Tables().
+func (tx *FileTx) Emit(r forensics.Record) error {
+	name := r.Table()
+	b := tx.extra[name]
+	if b == nil {
+		t, ok := tx.w.tables[name]
+		if !ok {
+			return fmt.Errorf("no table %q in this case database (query.Tables)", name)
+		}
+		b = newBatch(name, t.Schema)
+		if tx.extra == nil {
+			tx.extra = map[string]*batch{}
+		}
+		tx.extra[name] = b
+	}
+	t := tx.w.tables[name]
+	b.i64(0, tx.w.id(name))
+	b.i64(1, tx.SourceID)
+	if err := t.Append(b, r); err != nil {
+		return err
+	}
+	return tx.maybeFlush(b)
+}
+
 // Note implements ingest.Sink.
 func (tx *FileTx) Note(n *forensics.Note) error {
 	tx.notes = append(tx.notes, *n)
@@ -276,7 +302,11 @@ func (tx *FileTx) Reject(lineNo int64, reason string, raw []byte) error {
 func (tx *FileTx) drain() error {
 	tx.drained = true
 	var err error
-	for _, b := range []*batch{tx.logs, tx.http, tx.rejects} {
+	all := []*batch{tx.logs, tx.http, tx.rejects}
+	for _, name := range sortedKeys(tx.extra) {
+		all = append(all, tx.extra[name])
+	}
+	for _, b := range all {
 		if err == nil {
 			err = tx.flush(b)
 		}
@@ -285,10 +315,19 @@ func (tx *FileTx) drain() error {
 	if e := <-tx.done; err == nil {
 		err = e
 	}
-	for _, b := range []*batch{tx.logs, tx.http, tx.rejects} {
+	for _, b := range all {
 		b.b.Release()
 	}
 	return err
+}
+
+func sortedKeys(m map[string]*batch) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Commit writes the notes, the source row and the pass, and commits.

@@ -40,6 +40,7 @@ type Writer struct {
 	// makes "killed in mid-ingest" deterministic.
 	KillAfterRows int64
 	inserted      int64
+	tables        map[string]Table
 }
 
 var idTables = []string{"sources", "source_passes", "ingest_runs", "ingest_issues", "logs", "http_requests", "notes", "rejects"}
@@ -53,7 +54,12 @@ func (s *Store) NewWriter(ctx context.Context, args string, tz string, window fo
 	if err != nil {
 		return nil, err
 	}
-	w := &Writer{s: s, conn: conn, nextID: map[string]int64{}}
+	tables, err := tableIndex(Tables())
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	w := &Writer{s: s, conn: conn, nextID: map[string]int64{}, tables: tables}
 	err = conn.Raw(func(dc any) error {
 		a, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
 		w.arrow = a
@@ -63,7 +69,11 @@ func (s *Store) NewWriter(ctx context.Context, args string, tz string, window fo
 		conn.Close()
 		return nil, fmt.Errorf("arrow interface: %w", err)
 	}
-	for _, t := range idTables {
+	ids := append([]string(nil), idTables...)
+	for name := range tables {
+		ids = append(ids, name)
+	}
+	for _, t := range ids {
 		var next int64
 		if err := conn.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM `+t).Scan(&next); err != nil {
 			conn.Close()
