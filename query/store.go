@@ -222,6 +222,9 @@ func (s *Store) apply(ctx context.Context, m migration) error {
 	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 		return fmt.Errorf("migration %s: %w", m.name, err)
 	}
+	if err := rebuildEvents(ctx, tx); err != nil {
+		return fmt.Errorf("migration %s: %w", m.name, err)
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations VALUES (?, ?, ?)`, m.version, m.name, s.now().UTC()); err != nil {
 		return fmt.Errorf("record migration %s: %w", m.name, err)
 	}
@@ -243,4 +246,44 @@ func IsUserError(err error) (*Error, bool) {
 	var e *Error
 	ok := errors.As(err, &e)
 	return e, ok
+}
+
+// eventsComments describes the columns of the events view.
+var eventsComments = [][2]string{
+	{"ts", "time, UTC"},
+	{"source", "table the record is in"},
+	{"kind", "exception, log_error, log_warning, log_lifecycle, http_5xx, ... (per source)"},
+	{"severity", "critical, error, warning or info"},
+	{"service", "service or unit, when known"},
+	{"text", "one-line description"},
+	{"ref", "evidence ref table:id naming one row"},
+}
+
+// rebuildEvents makes the events view the union of every events_* view, so
+// each source's migration adds itself by creating its own events_<source>.
+func rebuildEvents(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT view_name FROM duckdb_views() WHERE schema_name = 'main' AND NOT internal AND view_name LIKE 'events\_%' ESCAPE '\' ORDER BY view_name`)
+	if err != nil {
+		return err
+	}
+	var parts []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return err
+		}
+		parts = append(parts, "SELECT ts, source, kind, severity, service, text, ref FROM "+v)
+	}
+	rows.Close()
+	if len(parts) == 0 {
+		return nil
+	}
+	stmt := "CREATE OR REPLACE VIEW events AS " + strings.Join(parts, " UNION ALL ") + ";\n" +
+		"COMMENT ON VIEW events IS 'super-timeline: every source''s notable records, duplicates counted once';\n"
+	for _, c := range eventsComments {
+		stmt += fmt.Sprintf("COMMENT ON COLUMN events.%s IS '%s';\n", c[0], strings.ReplaceAll(c[1], "'", "''"))
+	}
+	_, err = tx.ExecContext(ctx, stmt)
+	return err
 }

@@ -77,7 +77,7 @@ func TestOlderFileIsMigrated(t *testing.T) {
 		s.Close()
 		path = filepath.Join(t.TempDir(), "old2.duckdb")
 		s, _ = Open(ctx, path, Options{})
-		s.DB.ExecContext(ctx, `DROP VIEW events; DROP VIEW errors_per_minute; DROP TABLE logs; DROP TABLE http_requests; DROP TABLE notes;
+		s.DB.ExecContext(ctx, `DROP VIEW events; DROP VIEW events_logs; DROP VIEW events_http; DROP VIEW errors_per_minute; DROP TABLE logs; DROP TABLE http_requests; DROP TABLE notes;
 			DROP TABLE rejects; DROP TABLE templates; DROP TABLE sources; DROP TABLE source_passes; DROP TABLE ingest_runs; DROP TABLE ingest_issues;
 			DELETE FROM schema_migrations`)
 	}
@@ -130,7 +130,7 @@ func TestForeignDuckDBFileIsNotTouched(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "other.duckdb")
 	s, _ := Open(ctx, path, Options{})
-	s.DB.ExecContext(ctx, `DROP VIEW events; DROP VIEW errors_per_minute; DROP TABLE logs; DROP TABLE schema_migrations`)
+	s.DB.ExecContext(ctx, `DROP VIEW events; DROP VIEW events_logs; DROP VIEW events_http; DROP VIEW errors_per_minute; DROP TABLE logs; DROP TABLE schema_migrations`)
 	s.Close()
 	_, err := Open(ctx, path, Options{})
 	if ue, ok := IsUserError(err); !ok || !strings.Contains(ue.Msg, "not a forensics case file") {

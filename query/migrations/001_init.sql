@@ -219,7 +219,11 @@ COMMENT ON COLUMN templates.id IS 'template id (logs.template_id)';
 COMMENT ON COLUMN templates.template IS 'template text, variables as <*>';
 COMMENT ON COLUMN templates.count IS 'records mined into it';
 
-CREATE VIEW events AS
+-- The events view is the union of every events_* view; the store rebuilds
+-- it after each migration, so a later migration adds its source by
+-- creating one more events_<source> view with the same columns:
+-- ts, source, kind, severity, service, text, ref.
+CREATE VIEW events_logs AS
 SELECT ts, 'logs' AS source,
        CASE WHEN exception IS NOT NULL THEN 'exception'
             WHEN level IN ('ERROR', 'CRITICAL') THEN 'log_error'
@@ -232,21 +236,18 @@ SELECT ts, 'logs' AS source,
 FROM logs
 WHERE dup_of IS NULL AND ts IS NOT NULL AND (
       level IN ('WARNING', 'ERROR', 'CRITICAL')
-   OR regexp_matches(message, '(?i)(starting|started|shutting down|shutdown|stopping|stopped|exiting|maintenance mode|set to .* \(was|config(uration)? (change|reload)|restart)'))
-UNION ALL
-SELECT ts, 'http_requests', 'http_5xx', CASE WHEN status IN (502, 503, 504) THEN 'error' ELSE 'warning' END,
-       NULL, method || ' ' || path || ' → ' || status || coalesce(' in ' || round(response_time_s, 3) || ' s', ''),
-       'http_requests:' || id
+   OR regexp_matches(message, '(?i)(starting|started|shutting down|shutdown|stopping|stopped|exiting|maintenance mode|set to .* \(was|config(uration)? (change|reload)|restart)'));
+COMMENT ON VIEW events_logs IS 'the log records in events: WARNING and above, lifecycle and config lines';
+
+CREATE VIEW events_http AS
+SELECT ts, 'http_requests' AS source, 'http_5xx' AS kind,
+       CASE WHEN status IN (502, 503, 504) THEN 'error' ELSE 'warning' END AS severity,
+       NULL::VARCHAR AS service,
+       method || ' ' || path || ' → ' || status || coalesce(' in ' || round(response_time_s, 3) || ' s', '') AS text,
+       'http_requests:' || id AS ref
 FROM http_requests
 WHERE dup_of IS NULL AND status >= 500;
-COMMENT ON VIEW events IS 'super-timeline: every source''s notable records (WARNING and above, lifecycle and config lines, HTTP 5xx), duplicates counted once';
-COMMENT ON COLUMN events.ts IS 'time, UTC';
-COMMENT ON COLUMN events.source IS 'table the record is in';
-COMMENT ON COLUMN events.kind IS 'exception, log_error, log_warning, log_lifecycle, http_5xx, ...';
-COMMENT ON COLUMN events.severity IS 'critical, error, warning or info';
-COMMENT ON COLUMN events.service IS 'service, when known';
-COMMENT ON COLUMN events.text IS 'one-line description';
-COMMENT ON COLUMN events.ref IS 'evidence ref table:id naming one row';
+COMMENT ON VIEW events_http IS 'the HTTP requests in events: 5xx responses';
 
 CREATE VIEW errors_per_minute AS
 SELECT date_trunc('minute', ts) AS minute, 'logs' AS source, coalesce(service, '') AS service,
