@@ -72,6 +72,8 @@ type Input struct {
 	Seen     func(offset int64) bool
 	Template func(message string) uint32
 	Sink     Sink
+
+	stage *stage // when set, template mining and the sink run in a second goroutine
 }
 
 // Log emits a log record that starts at byte offset.
@@ -88,12 +90,16 @@ func (in *Input) Log(rec *forensics.LogRecord, offset int64) error {
 	if rec.Service == "" {
 		rec.Service = in.Service
 	}
-	if in.Template != nil {
-		rec.TemplateID = in.Template(rec.Message)
-	}
 	in.Stats.Rows++
 	in.Stats.Continuations += lines - 1
 	in.Stats.seen(rec.TS)
+	if in.stage != nil {
+		r := *rec
+		return in.stage.push(item{log: &r})
+	}
+	if in.Template != nil {
+		rec.TemplateID = in.Template(rec.Message)
+	}
 	return in.Sink.Log(rec)
 }
 
@@ -106,6 +112,10 @@ func (in *Input) HTTP(req *forensics.HTTPRequest, offset int64) error {
 	}
 	in.Stats.Rows++
 	in.Stats.seen(req.TS)
+	if in.stage != nil {
+		r := *req
+		return in.stage.push(item{http: &r})
+	}
 	return in.Sink.HTTP(req)
 }
 
@@ -121,6 +131,9 @@ func (in *Input) Emit(r forensics.Record, ts time.Time, lines int, offset int64)
 	in.Stats.Rows++
 	in.Stats.Continuations += n - 1
 	in.Stats.seen(ts)
+	if in.stage != nil {
+		return in.stage.push(item{rec: r})
+	}
 	return in.Sink.Emit(r)
 }
 
@@ -129,6 +142,10 @@ func (in *Input) Note(n *forensics.Note) error {
 	in.Stats.Lines += int64(n.Lines)
 	in.Stats.Rows++
 	in.Stats.Continuations += int64(n.Lines) - 1
+	if in.stage != nil {
+		c := *n
+		return in.stage.push(item{note: &c})
+	}
 	return in.Sink.Note(n)
 }
 

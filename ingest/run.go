@@ -435,41 +435,45 @@ func (r *runner) file(ctx context.Context, f file) (FileResult, error) {
 	if r.opts.Miner != nil {
 		in.Template = r.opts.Miner.Add
 	}
+	st := startStage(in)
 	rerr := safeRead(ctx, rd, in)
+	if err := st.finish(); err != nil && rerr == nil {
+		rerr = err
+	}
 	if rerr == nil {
 		rerr = c.readErr
 	}
-	st := in.Stats
-	fr.Stats = st
+	stats := in.Stats
+	fr.Stats = stats
 	if rerr != nil {
 		if ctx.Err() != nil {
 			tx.Rollback()
 			return fr, ctx.Err()
 		}
-		if st.Rows == 0 {
+		if stats.Rows == 0 {
 			tx.Rollback()
 			r.problem(f.path, "error", rerr, "the file could not be read; check it (a truncated or damaged file?)")
 			fr.Action, fr.Note = "failed", rerr.Error()
 			return fr, nil
 		}
 		src.Status = "partial"
-		src.Problem = fmt.Sprintf("read stopped after line %d: %v", fromLine+st.Lines, rerr)
+		src.Problem = fmt.Sprintf("read stopped after line %d: %v", fromLine+stats.Lines, rerr)
 		r.problem(f.path, "warning", errors.New(src.Problem), "the rows before the damage were ingested")
 		action = "partial"
 	}
 	pass := forensics.Pass{
-		FromByte: from, ToByte: c.size, FromLine: fromLine, ToLine: fromLine + st.Lines, Window: w,
-		Rows: st.Rows, Rejects: st.Rejects, Filtered: st.Filtered, Continuations: st.Continuations,
-		FirstTS: st.FirstTS, LastTS: st.LastTS,
+		FromByte: from, ToByte: c.size, FromLine: fromLine, ToLine: fromLine + stats.Lines, Window: w,
+		Rows: stats.Rows, Rejects: stats.Rejects, Filtered: stats.Filtered, Continuations: stats.Continuations,
+		FirstTS: stats.FirstTS, LastTS: stats.LastTS,
 	}
 	if err := tx.Commit(src, pass); err != nil {
 		return fr, err
 	}
-	if action != "partial" && st.Rows == 0 && st.Rejects == 0 && action != "new" {
+	if action != "partial" && stats.Rows == 0 && stats.Rejects == 0 && action != "new" {
 		action = "unchanged"
 	}
 	fr.Action = action
-	r.res.Rows += st.Rows
+	r.res.Rows += stats.Rows
 	// Remember the source so later files in this run are matched against it.
 	r.remember(src, tx, pass)
 	return fr, nil

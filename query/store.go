@@ -7,6 +7,7 @@ package query
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -119,7 +120,25 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.ReadOnly {
 		dsn += "?access_mode=read_only"
 	}
-	conn, err := duckdb.NewConnector(dsn, nil)
+	conn, err := duckdb.NewConnector(dsn, func(ex driver.ExecerContext) error {
+		// Settings for every connection, from the environment for tuning:
+		// FORENSICS_DUCKDB_MEMORY (default 96MB) bounds DuckDB's buffer pool
+		// so ingest memory stays flat however large the evidence is;
+		// FORENSICS_DUCKDB_THREADS sets DuckDB's worker threads.
+		mem := os.Getenv("FORENSICS_DUCKDB_MEMORY")
+		if mem == "" {
+			mem = "96MB"
+		}
+		if _, err := ex.ExecContext(context.Background(), "SET memory_limit = '"+strings.ReplaceAll(mem, "'", "")+"'", nil); err != nil {
+			return err
+		}
+		if th := os.Getenv("FORENSICS_DUCKDB_THREADS"); th != "" {
+			if _, err := ex.ExecContext(context.Background(), "SET threads = "+strconv.Itoa(atoiOr(th, 2)), nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, openError(path, err)
 	}
@@ -286,4 +305,11 @@ func rebuildEvents(ctx context.Context, tx *sql.Tx) error {
 	}
 	_, err = tx.ExecContext(ctx, stmt)
 	return err
+}
+
+func atoiOr(s string, def int) int {
+	if n, err := strconv.Atoi(s); err == nil && n > 0 {
+		return n
+	}
+	return def
 }

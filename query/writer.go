@@ -81,6 +81,12 @@ func (s *Store) NewWriter(ctx context.Context, args string, tz string, window fo
 		}
 		w.nextID[t] = next
 	}
+	// One DuckDB thread while ingesting: the Go side parses on the other
+	// core, and a second DuckDB thread measured only as extra CPU here.
+	if _, err := conn.ExecContext(ctx, `SET threads = 1`); err != nil {
+		conn.Close()
+		return nil, err
+	}
 	w.RunID = w.id("ingest_runs")
 	if _, err := conn.ExecContext(ctx, `INSERT INTO ingest_runs (id, started_at, args, tz, since, "until", status) VALUES (?, ?, ?, ?, ?, ?, 'running')`,
 		w.RunID, s.now().UTC(), args, tz, nullTime(window.Since), nullTime(window.Until)); err != nil {
@@ -226,12 +232,24 @@ func (w *Writer) SaveTemplates(ctx context.Context, ts []forensics.Template) err
 // within one file are matched copy by copy, in order, so a message logged
 // twice in the same millisecond is not taken for a duplicate of itself.
 func (w *Writer) MarkDuplicates(ctx context.Context) (int64, error) {
+	// Only records in the time span where two log sources overlap can be
+	// copies of each other; a case with one log file skips the work.
+	var lo, hi sql.NullTime
+	if err := w.conn.QueryRowContext(ctx, `
+SELECT min(greatest(a.first_ts, b.first_ts)), max(least(a.last_ts, b.last_ts))
+FROM sources a JOIN sources b ON a.id < b.id AND a.first_ts <= b.last_ts AND b.first_ts <= a.last_ts
+WHERE a.kind NOT IN ('access', 'note') AND b.kind NOT IN ('access', 'note')`).Scan(&lo, &hi); err != nil {
+		return 0, fmt.Errorf("mark duplicates: %w", err)
+	}
+	if !lo.Valid {
+		return 0, nil
+	}
 	res, err := w.conn.ExecContext(ctx, `
 WITH k AS (
   SELECT l.id, l.source_id, l.ts, l.message, coalesce(l.level, '') AS level,
          CASE s.kind WHEN 'compose' THEN 2 WHEN 'journal' THEN 3 WHEN 'text' THEN 4 ELSE 1 END AS rank,
          row_number() OVER (PARTITION BY l.ts, l.message, coalesce(l.level, ''), l.source_id ORDER BY l.id) AS nth
-  FROM logs l JOIN sources s ON s.id = l.source_id WHERE l.ts IS NOT NULL
+  FROM logs l JOIN sources s ON s.id = l.source_id WHERE l.ts BETWEEN ? AND ?
 ), g AS (
   SELECT id, source_id,
          first_value(id) OVER (PARTITION BY ts, message, level, nth ORDER BY rank, id) AS first_id,
@@ -241,7 +259,7 @@ WITH k AS (
 UPDATE logs SET dup_of = CASE WHEN g.first_id = g.id THEN NULL ELSE g.first_id END
 FROM g
 WHERE logs.id = g.id AND ((g.first_id <> g.id AND g.first_src <> g.source_id AND logs.dup_of IS DISTINCT FROM g.first_id)
-   OR (g.first_id = g.id AND logs.dup_of IS NOT NULL))`)
+   OR (g.first_id = g.id AND logs.dup_of IS NOT NULL))`, lo.Time, hi.Time)
 	if err != nil {
 		return 0, fmt.Errorf("mark duplicates: %w", err)
 	}
