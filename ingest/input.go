@@ -71,7 +71,11 @@ type Input struct {
 	// offset (its rejects are not counted twice). nil: nothing was read.
 	Seen     func(offset int64) bool
 	Template func(message string) uint32
-	Sink     Sink
+	// Mask and TemplateMasked, when set, split Template in two: Mask runs
+	// in the reader's goroutine, TemplateMasked in the second stage.
+	Mask           func(dst []byte, message string) []byte
+	TemplateMasked func(masked []byte) uint32
+	Sink           Sink
 
 	stage *stage // when set, template mining and the sink run in a second goroutine
 }
@@ -95,7 +99,11 @@ func (in *Input) Log(rec *forensics.LogRecord, offset int64) error {
 	in.Stats.seen(rec.TS)
 	if in.stage != nil {
 		r := *rec
-		return in.stage.push(item{log: &r})
+		it := item{log: &r}
+		if in.Mask != nil {
+			it.key = in.Mask(nil, r.Message)
+		}
+		return in.stage.push(it)
 	}
 	if in.Template != nil {
 		rec.TemplateID = in.Template(rec.Message)

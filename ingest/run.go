@@ -52,6 +52,14 @@ type Miner interface {
 	Restore(ts []forensics.Template)
 }
 
+// MaskingMiner is a Miner whose masking step can run apart from the
+// rest (in the reader's goroutine), which balances the pipeline.
+type MaskingMiner interface {
+	Miner
+	NewMasker() func(dst []byte, message string) []byte
+	AddMasked(masked []byte) uint32
+}
+
 // Progress is told how far ingest has got (bytes of the files on disk).
 type Progress interface {
 	Start(totalBytes int64)
@@ -434,6 +442,10 @@ func (r *runner) file(ctx context.Context, f file) (FileResult, error) {
 	}
 	if r.opts.Miner != nil {
 		in.Template = r.opts.Miner.Add
+		if mm, ok := r.opts.Miner.(MaskingMiner); ok {
+			in.Mask = mm.NewMasker()
+			in.TemplateMasked = mm.AddMasked
+		}
 	}
 	st := startStage(in)
 	rerr := safeRead(ctx, rd, in)

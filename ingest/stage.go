@@ -13,6 +13,7 @@ const stageBatch = 1024
 
 type item struct {
 	log        *forensics.LogRecord
+	key        []byte // masked message, when the reader's goroutine masked it
 	http       *forensics.HTTPRequest
 	rec        forensics.Record
 	note       *forensics.Note
@@ -34,11 +35,11 @@ type stage struct {
 func startStage(in *Input) *stage {
 	st := &stage{in: in, work: make(chan []item, 4), done: make(chan error, 1), buf: make([]item, 0, stageBatch)}
 	in.stage = st
-	go st.loop(in.Template, in.Sink)
+	go st.loop(in.Template, in.TemplateMasked, in.Sink)
 	return st
 }
 
-func (st *stage) loop(tmpl func(string) uint32, sink Sink) {
+func (st *stage) loop(tmpl func(string) uint32, tmplMasked func([]byte) uint32, sink Sink) {
 	var err error
 	for batch := range st.work {
 		if err != nil {
@@ -48,7 +49,10 @@ func (st *stage) loop(tmpl func(string) uint32, sink Sink) {
 			it := &batch[i]
 			switch {
 			case it.log != nil:
-				if tmpl != nil {
+				switch {
+				case it.key != nil && tmplMasked != nil:
+					it.log.TemplateID = tmplMasked(it.key)
+				case tmpl != nil:
 					it.log.TemplateID = tmpl(it.log.Message)
 				}
 				err = sink.Log(it.log)

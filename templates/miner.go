@@ -141,18 +141,40 @@ func NewMiner(opts Options) *Miner {
 // needed, and returns the template id. A given template keeps its id for the
 // life of the miner, also when its text generalises.
 func (m *Miner) Add(message string) uint32 {
+	m.buf = m.sc.appendMasked(m.buf[:0], message)
+	return m.AddMasked(m.buf)
+}
+
+// Masker masks messages for AddMasked. Masking is the costly, pure part of
+// Add: a pipeline can mask in one goroutine (each with its own Masker)
+// and feed AddMasked in another. A Masker is not safe for concurrent use.
+type Masker struct{ sc scratch }
+
+// Append appends the masked form of message to dst, exactly as Add masks
+// it, and returns the extended slice.
+func (mk *Masker) Append(dst []byte, message string) []byte {
+	return mk.sc.appendMasked(dst, message)
+}
+
+func (sc *scratch) appendMasked(dst []byte, message string) []byte {
 	if len(message) > maxMessageBytes {
 		message = message[:maxMessageBytes]
 	}
-	m.buf = m.sc.appendMask(m.buf[:0], message)
-	if len(m.buf) == 0 {
-		m.buf = append(m.buf, Wildcard...)
+	start := len(dst)
+	dst = sc.appendMask(dst, message)
+	if len(dst) == start {
+		dst = append(dst, Wildcard...)
 	}
-	if v, ok := m.cache[string(m.buf)]; ok {
+	return dst
+}
+
+// AddMasked is Add for a message already masked by a Masker.
+func (m *Miner) AddMasked(masked []byte) uint32 {
+	if v, ok := m.cache[string(masked)]; ok {
 		v.g.count++
 		return v.g.id
 	}
-	key := string(m.buf)
+	key := string(masked)
 	m.toks = splitTokens(m.toks[:0], key)
 	toks := m.toks
 

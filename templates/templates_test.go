@@ -380,3 +380,21 @@ func FuzzAdd(f *testing.F) {
 		}
 	})
 }
+
+func TestMaskerThenAddMaskedEqualsAdd(t *testing.T) {
+	msgs := []string{
+		"Benchmark run 8f3a21 failed on model svd-xt",
+		"Benchmark run 9c0d11 failed on model cogvideox-5b",
+		"", "   ", "Queue depth: 12 (running=3, gpus=4)",
+		"process 20916 still waiting for AccessShareLock on relation 16412 of database 16384 after 1000.123 ms",
+	}
+	a, b := NewMiner(Options{}), NewMiner(Options{})
+	var mk Masker
+	for _, msg := range msgs {
+		ida := a.Add(msg)
+		idb := b.AddMasked(mk.Append(nil, msg))
+		if ida != idb || a.Template(ida) != b.Template(idb) {
+			t.Errorf("%q: Add %d %q, AddMasked %d %q", msg, ida, a.Template(ida), idb, b.Template(idb))
+		}
+	}
+}

@@ -13,6 +13,15 @@ func newMiner() ingest.Miner { return miner{templates.NewMiner(templates.Options
 
 func (m miner) Add(message string) uint32 { return m.m.Add(message) }
 
+func (m miner) NewMasker() func(dst []byte, message string) []byte {
+	mk := &templates.Masker{}
+	return mk.Append
+}
+
+func (m miner) AddMasked(masked []byte) uint32 { return m.m.AddMasked(masked) }
+
+var _ ingest.MaskingMiner = miner{}
+
 func (m miner) Templates() []forensics.Template {
 	ts := m.m.Templates()
 	out := make([]forensics.Template, len(ts))
