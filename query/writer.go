@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -86,6 +87,12 @@ func (s *Store) NewWriter(ctx context.Context, args string, tz string, window fo
 	if _, err := conn.ExecContext(ctx, `SET threads = 1`); err != nil {
 		conn.Close()
 		return nil, err
+	}
+	if c := os.Getenv("FORENSICS_DUCKDB_COMPRESSION"); c != "" {
+		if _, err := conn.ExecContext(ctx, `PRAGMA force_compression = '`+strings.ReplaceAll(c, "'", "")+`'`); err != nil {
+			conn.Close()
+			return nil, err
+		}
 	}
 	w.RunID = w.id("ingest_runs")
 	if _, err := conn.ExecContext(ctx, `INSERT INTO ingest_runs (id, started_at, args, tz, since, "until", status) VALUES (?, ?, ?, ?, ?, ?, 'running')`,
