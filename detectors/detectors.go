@@ -1,22 +1,43 @@
-// Package detectors holds the root-cause detectors: each one file, behind
-// the small Detector interface, listed in one registry (All). Detectors read
-// the case database through SQL and never read evidence files. The registry
-// is empty until the detectors land (see the detectors issue).
+// Package detectors holds the root-cause detectors. Each lives in its own
+// file behind the small Detector interface and is listed in one registry
+// (All). Detectors read the case database through SQL (plus a little Go
+// statistics) and never read evidence files; each works with whatever
+// sources a case has and returns nothing when its sources are missing.
+// Run runs them all, links effects to causes (caused_by) and ranks the
+// findings so that the root cause comes first.
 package detectors
 
 import (
 	"context"
 	"fmt"
+	"sort"
+
+	"github.com/vidbench/forensics"
 )
 
-// Detector finds one kind of problem in the case database.
+// Detector finds one family of problems in a case.
 type Detector interface {
 	Name() string
-	Detect(ctx context.Context) error
+	Detect(ctx context.Context, c *Case) ([]forensics.Finding, error)
 }
 
 // All returns every detector, sorted by name.
-func All() []Detector { return nil }
+func All() []Detector {
+	ds := []Detector{
+		AuthFailure{},
+		CrashLoop{},
+		Database{},
+		DependencyDown{},
+		DiskFull{},
+		ErrorSpike{},
+		GPUFault{},
+		ModelLoad{},
+		OOMSequence{},
+		ServiceUnavailable{},
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i].Name() < ds[j].Name() })
+	return ds
+}
 
 // checkRegistry reports duplicate detector names.
 func checkRegistry(ds []Detector) error {
@@ -28,4 +49,30 @@ func checkRegistry(ds []Detector) error {
 		seen[d.Name()] = true
 	}
 	return nil
+}
+
+// Run runs every detector on the case and returns the findings ranked, root
+// cause first, with ids f1, f2, ... and caused_by links.
+func Run(ctx context.Context, c *Case, ds []Detector) ([]forensics.Finding, error) {
+	if err := checkRegistry(ds); err != nil {
+		return nil, err
+	}
+	var all []forensics.Finding
+	for _, d := range ds {
+		fs, err := d.Detect(ctx, c)
+		if err != nil {
+			return nil, fmt.Errorf("detector %s: %w", d.Name(), err)
+		}
+		for i := range fs {
+			fs[i].Detector = d.Name()
+			if fs[i].CausedBy == nil {
+				fs[i].CausedBy = []string{}
+			}
+			if fs[i].Evidence == nil {
+				fs[i].Evidence = []forensics.Evidence{}
+			}
+		}
+		all = append(all, fs...)
+	}
+	return rank(all), nil
 }

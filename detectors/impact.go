@@ -1,0 +1,159 @@
+package detectors
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/vidbench/forensics"
+)
+
+// Impact is what users saw during an interval, measured from the access
+// log, and the severity it gives by DESIGN.md's rules.
+type Impact struct {
+	Severity        forensics.Severity
+	Reason          string
+	OutageFrom      time.Time     // first failed health check of the longest failing run
+	OutageTo        time.Time     // last failed health check of that run
+	Outage          time.Duration // how long health checks failed without a success in between
+	ErrorMinutes    int           // longest run of minutes with >= 5 % 5xx
+	LatencyMinutes  int           // longest run of minutes with p95 >= 5 x baseline
+	MaxErrorRatio   float64
+	BaselineP95     float64
+	Requests, Fails int64
+	HasHTTP         bool
+}
+
+// Impact measures user impact between from and to.
+func (c *Case) Impact(ctx context.Context, from, to time.Time) (Impact, error) {
+	var im Impact
+	ms, err := c.HTTP(ctx)
+	if err != nil || len(ms) == 0 {
+		im.Severity = forensics.P3
+		im.Reason = "no access log in the case: user impact unknown"
+		return im, err
+	}
+	im.HasHTTP = true
+	var p95s []float64
+	for _, m := range ms {
+		if !math.IsNaN(m.P95) && m.Total >= 3 {
+			p95s = append(p95s, m.P95)
+		}
+	}
+	im.BaselineP95 = median(p95s)
+	runErr, runLat, curErr, curLat := 0, 0, 0, 0
+	gapErr, gapLat := 0, 0
+	for _, m := range ms {
+		if m.Minute.Before(from.Truncate(time.Minute)) || !m.Minute.Before(to) {
+			continue
+		}
+		im.Requests += m.Total
+		im.Fails += m.Err5xx
+		ratio := 0.0
+		if m.Total > 0 {
+			ratio = float64(m.Err5xx) / float64(m.Total)
+		}
+		im.MaxErrorRatio = math.Max(im.MaxErrorRatio, ratio)
+		// runs tolerate one quiet minute in between
+		if ratio >= 0.05 && m.Err5xx >= 2 {
+			curErr += 1 + gapErr
+			gapErr = 0
+		} else if curErr > 0 && gapErr == 0 {
+			gapErr = 1
+		} else {
+			curErr, gapErr = 0, 0
+		}
+		runErr = max(runErr, curErr)
+		if !math.IsNaN(m.P95) && !math.IsNaN(im.BaselineP95) && m.Total >= 3 && m.P95 >= 5*im.BaselineP95 && m.P95 >= 0.5 {
+			curLat += 1 + gapLat
+			gapLat = 0
+		} else if curLat > 0 && gapLat == 0 {
+			gapLat = 1
+		} else {
+			curLat, gapLat = 0, 0
+		}
+		runLat = max(runLat, curLat)
+	}
+	im.ErrorMinutes, im.LatencyMinutes = runErr, runLat
+	if err := c.outage(ctx, from, to, &im); err != nil {
+		return im, err
+	}
+	switch {
+	case im.Outage >= 2*time.Minute:
+		im.Severity = forensics.P0
+		im.Reason = fmt.Sprintf("health checks failed for %s without a success", im.Outage.Round(time.Second))
+	case im.ErrorMinutes >= 5:
+		im.Severity = forensics.P1
+		im.Reason = fmt.Sprintf("%d minutes with 5 %% or more of requests failing (peak %.0f %%)", im.ErrorMinutes, 100*im.MaxErrorRatio)
+	case im.LatencyMinutes >= 5:
+		im.Severity = forensics.P1
+		im.Reason = fmt.Sprintf("%d minutes with p95 latency at 5x its baseline (%.3f s) or more", im.LatencyMinutes, im.BaselineP95)
+	case im.Outage > 0 || im.Fails >= 3:
+		im.Severity = forensics.P2
+		im.Reason = fmt.Sprintf("%d failed requests; health checks failed for %s", im.Fails, im.Outage.Round(time.Second))
+	default:
+		im.Severity = forensics.P3
+		im.Reason = "no measurable user impact in the access log"
+	}
+	return im, nil
+}
+
+// outage finds the longest run of failed health checks (no success in
+// between) overlapping [from, to), and, failing that, the longest stretch of
+// minutes in which 90 % or more of requests failed.
+func (c *Case) outage(ctx context.Context, from, to time.Time, im *Impact) error {
+	rows, err := c.DB.QueryContext(ctx, `SELECT ts, status >= 500 FROM http_requests
+		WHERE dup_of IS NULL AND `+healthSQL+` AND ts >= ? AND ts < ? ORDER BY ts`, from.Add(-30*time.Minute), to.Add(30*time.Minute))
+	if err != nil {
+		return fmt.Errorf("health checks: %w", err)
+	}
+	defer rows.Close()
+	var runFrom, runTo time.Time
+	for rows.Next() {
+		var ts time.Time
+		var failed bool
+		if err := rows.Scan(&ts, &failed); err != nil {
+			return err
+		}
+		ts = ts.UTC()
+		if !failed {
+			runFrom = time.Time{}
+			continue
+		}
+		if runFrom.IsZero() {
+			runFrom = ts
+		}
+		runTo = ts
+		if runTo.Before(from) || !runFrom.Before(to) {
+			continue
+		}
+		if d := runTo.Sub(runFrom); d >= im.Outage && !(im.Outage == 0 && !im.OutageFrom.IsZero() && d == 0) {
+			im.Outage, im.OutageFrom, im.OutageTo = d, runFrom, runTo
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// requests failing almost entirely, minute by minute
+	ms, _ := c.HTTP(ctx)
+	var cur time.Duration
+	var curFrom time.Time
+	for _, m := range ms {
+		if m.Minute.Before(from.Truncate(time.Minute)) || !m.Minute.Before(to) {
+			continue
+		}
+		if m.Total >= 3 && float64(m.Err5xx) >= 0.9*float64(m.Total) {
+			if cur == 0 {
+				curFrom = m.Minute
+			}
+			cur += time.Minute
+			if cur > im.Outage {
+				im.Outage, im.OutageFrom, im.OutageTo = cur, curFrom, m.Minute.Add(time.Minute)
+			}
+		} else {
+			cur = 0
+		}
+	}
+	return nil
+}

@@ -1,0 +1,189 @@
+package detectors
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/vidbench/forensics"
+)
+
+// OOMSequence looks for the two out-of-memory chains of the playbook.
+//
+// GPU (kind gpu_oom): CUDA out-of-memory errors (torch's
+// OutOfMemoryError, the older "RuntimeError: CUDA out of memory", CUBLAS
+// allocation failures), then failed or timed-out benchmark runs, then the
+// service exiting and restarting (app log, compose, journald). OOM records
+// less than 15 minutes apart form one chain.
+//
+// Host (kind host_oom): the kernel OOM killer ("Out of memory: Killed
+// process", "invoked oom-killer"), the unit failing with oom-kill, restarts.
+//
+// Severity: the user impact over the chain (DESIGN.md rules); at least P1
+// when the main service exited unplanned (a crash, a kill, a non-zero
+// status) and restarted; at least P2 for three or more OOM errors; else P3.
+// Evidence: each link of the chain with its time (first_oom, failed_run,
+// exit, restart) plus the last OOM.
+type OOMSequence struct{}
+
+var _ Detector = OOMSequence{}
+
+// Name implements Detector.
+func (OOMSequence) Name() string { return "oom_sequence" }
+
+// Detect implements Detector.
+func (OOMSequence) Detect(ctx context.Context, c *Case) ([]forensics.Finding, error) {
+	var out []forensics.Finding
+	for _, chain := range []struct {
+		kind, pattern, what string
+	}{
+		{forensics.KindGPUOOM, patCUDAOOM, "CUDA out-of-memory"},
+		{forensics.KindHostOOM, patHostOOM, "kernel OOM-killer"},
+	} {
+		ooms, err := c.matches(ctx, chain.pattern, 0)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", chain.kind, err)
+		}
+		for _, cl := range clusters(ooms, 15*time.Minute) {
+			f, err := oomFinding(ctx, c, chain.kind, chain.pattern, chain.what, cl)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+func oomFinding(ctx context.Context, c *Case, kind, pattern, what string, ooms []forensics.Evidence) (forensics.Finding, error) {
+	first, last := ooms[0], ooms[len(ooms)-1]
+	horizon := last.TS.Add(10 * time.Minute)
+	f := forensics.Finding{Kind: kind, Start: first.TS, End: last.TS, Confidence: 0.8, Details: map[string]any{"oom_errors": len(ooms)}}
+	ev := []forensics.Evidence{withLink([]forensics.Evidence{first}, "first_oom")[0]}
+
+	fails, err := c.matches(ctx, patRunFail, 0)
+	if err != nil {
+		return f, err
+	}
+	fails = between(fails, first.TS, horizon)
+	if len(fails) > 0 {
+		ev = append(ev, withLink(fails[:1], "failed_run")...)
+		f.Details["failed_runs"] = len(fails)
+		if fails[len(fails)-1].TS.After(f.End) {
+			f.End = fails[len(fails)-1].TS
+		}
+	}
+	crashes, err := c.matches(ctx, patCrash, 0)
+	if err != nil {
+		return f, err
+	}
+	crashes = between(crashes, first.TS.Add(-time.Minute), horizon)
+	unplanned := len(crashes) > 0
+	var exitAt time.Time
+	if unplanned {
+		ev = append(ev, withLink(crashes[:1], "exit")...)
+		exitAt = crashes[0].TS
+	} else {
+		exits, err := c.matches(ctx, patExit, 0)
+		if err != nil {
+			return f, err
+		}
+		exits = between(exits, first.TS, horizon)
+		if len(exits) > 0 {
+			ev = append(ev, withLink(exits[:1], "exit")...)
+			exitAt = exits[0].TS
+		}
+	}
+	restarted := false
+	if !exitAt.IsZero() {
+		starts, err := c.matches(ctx, patStart, 0)
+		if err != nil {
+			return f, err
+		}
+		starts = between(starts, exitAt, exitAt.Add(15*time.Minute))
+		if len(starts) > 0 {
+			ev = append(ev, withLink(starts[:1], "restart")...)
+			restarted = true
+			if starts[0].TS.After(f.End) {
+				f.End = starts[0].TS
+			}
+		}
+		if exitAt.After(f.End) {
+			f.End = exitAt
+		}
+	}
+	if len(ooms) > 1 {
+		ev = append(ev, withLink([]forensics.Evidence{last}, "last_oom")...)
+	}
+	if pre, err := c.memoryNearCapacity(ctx, kind, first.TS); err != nil {
+		return f, err
+	} else if pre != nil {
+		ev = append(ev, *pre)
+		if pre.TS.Before(f.Start) {
+			f.Start = pre.TS
+		}
+	}
+	sortEvidence(ev)
+	f.Evidence = ev
+	im, err := c.Impact(ctx, f.Start, f.End.Add(time.Minute))
+	if err != nil {
+		return f, err
+	}
+	sev := im.Severity
+	reason := im.Reason
+	switch {
+	case unplanned && restarted:
+		if forensics.P1.Rank() < sev.Rank() {
+			sev, reason = forensics.P1, "the service exited unplanned and restarted"
+		}
+	case len(ooms) >= 3 && sev.Rank() > forensics.P2.Rank():
+		sev = forensics.P2
+	}
+	f.Severity = sev
+	f.Details["impact"] = reason
+	f.Details["unplanned_exit"] = unplanned
+	f.Details["restarted"] = restarted
+	f.Title = fmt.Sprintf("%d %s errors from %s", len(ooms), what, first.TS.Format("15:04:05"))
+	if len(fails) > 0 {
+		f.Title += fmt.Sprintf(", %d failed or timed-out runs", len(fails))
+	}
+	if unplanned {
+		f.Title += ", the service crashed"
+		if restarted {
+			f.Title += " and restarted"
+		}
+	}
+	if kind == forensics.KindGPUOOM {
+		f.RootCause = "GPU memory exhausted: " + oneLine(first.Text, 200)
+	} else {
+		f.RootCause = "host memory exhausted, the kernel OOM killer killed a process: " + oneLine(first.Text, 200)
+		f.Confidence = 0.85
+	}
+	f.EvidenceSQL = matchSQL(pattern, first.TS, last.TS)
+	return f, nil
+}
+
+// memoryNearCapacity returns the first sample, in the 15 minutes before t,
+// where GPU framebuffer use (gpu_oom) or host available memory (host_oom)
+// was near capacity — from Prometheus series or responders' captures,
+// whichever the case has.
+func (c *Case) memoryNearCapacity(ctx context.Context, kind string, t time.Time) (*forensics.Evidence, error) {
+	from := t.Add(-15 * time.Minute)
+	if c.Has(ctx, "capture_metrics") {
+		var q string
+		if kind == forensics.KindGPUOOM {
+			q = `SELECT u.ts, u.ref, 'GPU ' || coalesce(u.labels, '') || ' framebuffer ' || round(u.value) || ' MiB used of ' || round(u.value + f.value) || ' MiB'
+			FROM capture_metrics u JOIN capture_metrics f ON f.ts = u.ts AND f.labels IS NOT DISTINCT FROM u.labels AND f.metric = 'DCGM_FI_DEV_FB_FREE'
+			WHERE u.metric = 'DCGM_FI_DEV_FB_USED' AND u.value >= 0.95 * (u.value + f.value) AND u.ts >= ? AND u.ts <= ? ORDER BY u.ts LIMIT 1`
+		} else {
+			q = `SELECT ts, ref, 'available memory ' || round(value / 1048576) || ' MiB'
+			FROM capture_metrics WHERE metric = 'node_memory_MemAvailable_bytes' AND value < 268435456 AND ts >= ? AND ts <= ? ORDER BY ts LIMIT 1`
+		}
+		ev, err := evidenceRows(ctx, c.DB, "", q, from, t)
+		if err == nil && len(ev) > 0 {
+			ev[0].Link = "memory_near_capacity"
+			return &ev[0], nil
+		}
+	}
+	return nil, nil
+}

@@ -1,0 +1,28 @@
+package detectors
+
+// The vocabulary detectors match, as RE2 patterns (case-insensitive).
+// They follow the meaning of the evidence (FORMATS.md), not one exact
+// wording: torch's old and new OOM messages, systemd's and compose's exit
+// lines, PostgreSQL's server log, the API's own lifecycle lines.
+const (
+	patCUDAOOM = `(?i)(cuda[^\n]{0,40}out of memory|OutOfMemoryError|CUBLAS_STATUS_ALLOC_FAILED|cudaErrorMemoryAllocation|out of memory[^\n]{0,40}(gpu|cuda))`
+	patRunFail = `(?i)\b(benchmark|run|job|inference|generation)\b[^\n]{0,80}\b(failed|timed out|timeout|aborted|errored)`
+	// an unplanned exit: a crash, a kill, a non-zero status
+	patCrash = `(?i)(fatal error|shutting down \(exit code [1-9]|exit(ed)? (with )?(code|status)[ =:]*[1-9]|code=(killed|dumped)|status=[1-9][0-9]*/|Failed with result|killed by the OOM killer|Main process exited, code=(killed|dumped)|exited with code [1-9]|segmentation fault|core dumped|Application shutdown failed)`
+	// any exit or stop, planned or not
+	patExit = `(?i)(shutting down|exiting|exited|Main process exited|Stopping |Stopped |Finished server process|terminated|killed process)`
+	// a (re)start of the service
+	patStart = `(?i)(starting vid-bench|vid-bench api v[0-9]|started server process|application startup complete|Started vid-bench|Scheduled restart job|Uvicorn running on|listening on (port|http))`
+	// host memory exhaustion
+	patHostOOM = `(?i)(Out of memory: Kill(ed)? process|invoked oom-killer|Memory cgroup out of memory|oom-kill|killed by the OOM killer|oom_reaper)`
+	patDisk    = `(?i)(No space left on device|Errno 28|ENOSPC|disk (is )?full|could not extend file|filesystem .* full)`
+	// a dependency refusing or dropping connections
+	patDependency = `(?i)(connection refused|Errno 111|could not connect to server|Connection reset by peer|ConnectionError|OperationalError[^\n]{0,80}(connect|terminat)|Name or service not known|server closed the connection unexpectedly|timeout connecting to|Error 111 connecting)`
+	patModelLoad  = `(?i)(checksum mismatch|sha256 mismatch|hash mismatch|corrupt(ed)? (model|weights|checkpoint|file)|failed to (load|download|fetch|initiali[sz]e) model|model[^\n]{0,60}(load(ing)?|download(ing)?|initiali[sz]ation) (failed|error|timed out)|timeout after [0-9]+ ?s? (initializing|loading|downloading) model|error (loading|downloading) model|download[^\n]{0,60}(HTTP [45][0-9][0-9]|status [45][0-9][0-9]|failed))`
+	patXid        = `(?i)(NVRM: Xid|Xid \(PCI|GPU has fallen off the bus|uncorrectable ECC|double bit ECC)`
+	patAuthFail   = `(?i)(authentication failed|invalid (api )?(token|key|credentials)|unauthori[sz]ed|password authentication failed|permission denied for|token (has )?expired|login failed)`
+	patTooMany    = `(?i)(too many clients|remaining connection slots are reserved|connection pool (exhausted|is full|timeout)|QueuePool limit|max_connections)`
+	patLockWait   = `(?i)(still waiting for [A-Za-z]*Lock|deadlock detected|lock timeout|canceling statement due to lock timeout|could not obtain lock)`
+	patStmtTO     = `(?i)(canceling statement due to statement timeout|statement timeout|QueryCanceled)`
+	patSlowStmt   = `(?i)duration: [0-9.]+ ms +(statement|execute)`
+)

@@ -1,0 +1,178 @@
+package detectors
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/vidbench/forensics"
+)
+
+// textRule is a detector made of one text pattern: matching records less
+// than gap apart form a cluster; a cluster of at least min records is a
+// finding whose severity is the user impact over it, raised to floor.
+type textRule struct {
+	kind      string
+	pattern   string
+	gap       time.Duration
+	min       int
+	floor     forensics.Severity // lowest severity reported (P3 = none)
+	what      string             // "disk full", used in titles
+	rootCause string
+	exclude   []string // records whose text contains one of these (lower case) are not matches
+}
+
+func (r textRule) detect(ctx context.Context, c *Case) ([]forensics.Finding, error) {
+	ms, err := c.matches(ctx, r.pattern, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", r.kind, err)
+	}
+	if len(r.exclude) > 0 {
+		var keep []forensics.Evidence
+	next:
+		for _, m := range ms {
+			t := lower(m.Text)
+			for _, x := range r.exclude {
+				if contains(t, x) {
+					continue next
+				}
+			}
+			keep = append(keep, m)
+		}
+		ms = keep
+	}
+	var out []forensics.Finding
+	for _, cl := range clusters(ms, r.gap) {
+		if len(cl) < r.min {
+			continue
+		}
+		f, err := r.finding(ctx, c, cl)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+func (r textRule) finding(ctx context.Context, c *Case, cl []forensics.Evidence) (forensics.Finding, error) {
+	first, last := cl[0], cl[len(cl)-1]
+	f := forensics.Finding{Kind: r.kind, Start: first.TS, End: last.TS, Confidence: 0.75, Details: map[string]any{"matches": len(cl)}}
+	im, err := c.Impact(ctx, first.TS, last.TS.Add(time.Minute))
+	if err != nil {
+		return f, err
+	}
+	f.Severity = im.Severity
+	if r.floor != "" && r.floor.Rank() < f.Severity.Rank() {
+		f.Severity = r.floor
+	}
+	f.Details["impact"] = im.Reason
+	ev := withLink([]forensics.Evidence{first}, "first")
+	if len(cl) > 2 {
+		ev = append(ev, withLink(cl[len(cl)/2:len(cl)/2+1], "example")...)
+	}
+	if len(cl) > 1 {
+		ev = append(ev, withLink([]forensics.Evidence{last}, "last")...)
+	}
+	f.Evidence = ev
+	f.Title = fmt.Sprintf("%s: %d records from %s to %s", r.what, len(cl), first.TS.Format("15:04:05"), last.TS.Format("15:04:05"))
+	f.RootCause = r.rootCause + ": " + oneLine(first.Text, 200)
+	f.EvidenceSQL = matchSQL(r.pattern, first.TS, last.TS)
+	return f, nil
+}
+
+// DiskFull looks for a full disk: "No space left on device" (Errno 28,
+// ENOSPC), PostgreSQL's "could not extend file". Records less than 15
+// minutes apart form one finding (at least 1 record). Severity: the user
+// impact over it, at least P2 (writes are failing). Evidence: the first,
+// a middle and the last record.
+type DiskFull struct{}
+
+var _ Detector = DiskFull{}
+
+// Name implements Detector.
+func (DiskFull) Name() string { return "disk_full" }
+
+// Detect implements Detector.
+func (DiskFull) Detect(ctx context.Context, c *Case) ([]forensics.Finding, error) {
+	return textRule{kind: forensics.KindDiskFull, pattern: patDisk, gap: 15 * time.Minute, min: 1, floor: forensics.P2,
+		what: "Disk full", rootCause: "a disk filled up and writes failed"}.detect(ctx, c)
+}
+
+// DependencyDown looks for a dependency refusing or dropping connections
+// (connection refused / Errno 111, psycopg2 OperationalError, redis
+// ConnectionError, server closed the connection): at least 3 records less
+// than 5 minutes apart. The dependency is named from the text (postgres,
+// redis). Severity: the user impact over the cluster. Evidence: first,
+// middle and last record.
+type DependencyDown struct{}
+
+var _ Detector = DependencyDown{}
+
+// Name implements Detector.
+func (DependencyDown) Name() string { return "dependency_down" }
+
+// Detect implements Detector.
+func (DependencyDown) Detect(ctx context.Context, c *Case) ([]forensics.Finding, error) {
+	fs, err := textRule{kind: forensics.KindDependencyDown, pattern: patDependency, gap: 5 * time.Minute, min: 3,
+		what: "Dependency unreachable", rootCause: "a dependency refused or dropped connections",
+		// PostgreSQL's own "could not receive data from client: Connection
+		// reset by peer" is a client going away, not the database down.
+		exclude: []string{"from client", "client disconnected"}}.detect(ctx, c)
+	for i := range fs {
+		dep := dependencyName(fs[i].Evidence)
+		fs[i].Services = []string{dep}
+		fs[i].Title = "Dependency unreachable (" + dep + "): " + fs[i].Title[len("Dependency unreachable: "):]
+	}
+	return fs, err
+}
+
+func dependencyName(ev []forensics.Evidence) string {
+	for _, e := range ev {
+		t := lower(e.Text)
+		switch {
+		case contains(t, "redis") || contains(t, "6379"):
+			return "redis"
+		case contains(t, "psycopg") || contains(t, "postgres") || contains(t, "5432") || contains(t, "sqlalchemy"):
+			return "postgres"
+		}
+	}
+	return "dependency"
+}
+
+// GPUFault looks for NVIDIA Xid errors and lost GPUs in kernel and app
+// logs ("NVRM: Xid (PCI:...): 79", "GPU has fallen off the bus",
+// uncorrectable ECC). One record is enough; records less than 30 minutes
+// apart form one finding. Severity: the user impact, at least P2 (a GPU is
+// lost). Evidence: first, middle and last record.
+type GPUFault struct{}
+
+var _ Detector = GPUFault{}
+
+// Name implements Detector.
+func (GPUFault) Name() string { return "gpu_fault" }
+
+// Detect implements Detector.
+func (GPUFault) Detect(ctx context.Context, c *Case) ([]forensics.Finding, error) {
+	return textRule{kind: forensics.KindGPUFault, pattern: patXid, gap: 30 * time.Minute, min: 1, floor: forensics.P2,
+		what: "GPU fault (NVIDIA Xid)", rootCause: "a GPU reported a hardware fault"}.detect(ctx, c)
+}
+
+func lower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 32
+		}
+	}
+	return string(b)
+}
+
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
+}
