@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vidbench/forensics"
 	"github.com/vidbench/forensics/query"
 	"github.com/vidbench/forensics/report"
 )
@@ -58,6 +59,20 @@ evidence: files already ingested are not read twice.`,
 				return err
 			}
 			report.WriteSummary(e.stdout, sum, tz, func(t time.Time) string { return query.FormatTime(t, tz) })
+			fs, err := runDetectors(cmd.Context(), st, forensics.TimeRange{})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, "\nFindings (root cause first):")
+			writeFindings(e.stdout, fs, tz, false)
+			tl, err := report.BuildTimeline(cmd.Context(), st.DB, fs)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout)
+			if err := report.WriteTimeline(e.stdout, tl, "table", tz); err != nil {
+				return err
+			}
 			fmt.Fprintf(e.stdout, "\nAsk your own questions: forensics query --db %s \"SELECT * FROM events ORDER BY ts LIMIT 50\"\n", db)
 			if res.Partial() {
 				return &exitError{code: exitPartial}

@@ -163,6 +163,7 @@ read and yielded nothing; it is named, the rest was ingested).`,
 		newSchemaCmd(e),
 		newMigrateCmd(e),
 		newDetectCmd(e),
+		newTimelineCmd(e),
 	)
 	return root
 }

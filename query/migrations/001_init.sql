@@ -236,7 +236,7 @@ SELECT ts, 'logs' AS source,
 FROM logs
 WHERE dup_of IS NULL AND ts IS NOT NULL AND (
       level IN ('WARNING', 'ERROR', 'CRITICAL')
-   OR regexp_matches(message, '(?i)(starting|started|shutting down|shutdown|stopping|stopped|exiting|maintenance mode|set to .* \(was|config(uration)? (change|reload)|restart)'));
+   OR regexp_matches(message, '(?i)(^(starting|started|shutting down|shutdown|stopping|stopped|exiting|restarting|reloading)\b|maintenance mode|set to .* \(was|config(uration)? (changed|change|reload)|application (startup|shutdown) complete|finished server process|received (SIGTERM|SIGINT|signal))'));
 COMMENT ON VIEW events_logs IS 'the log records in events: WARNING and above, lifecycle and config lines';
 
 CREATE VIEW events_http AS

@@ -1,0 +1,209 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"time"
+
+	"github.com/vidbench/forensics"
+)
+
+var exitWords = regexp.MustCompile(`(?i)(shutting down|shutdown|stopping|stopped|exiting|exited|finished server process|received (SIGTERM|SIGINT|signal))`)
+
+// maxEvents bounds the timeline; near-duplicates are collapsed first.
+const maxEvents = 150
+
+// events builds the timeline's event list: milestones, findings, human
+// actions, and the case's events view collapsed by kind and text shape
+// (the same template 500 times is one line with a count).
+func events(ctx context.Context, q Querier, has map[string]bool, inc *Incident, fs []forensics.Finding, related []forensics.Finding, actions []action) ([]Event, error) {
+	lo, hi := inc.Window[0], inc.Window[1]
+	var out []Event
+	start := *inc.Start
+	mitigated := hi.Add(time.Hour)
+	if inc.Mitigated != nil {
+		mitigated = *inc.Mitigated
+	}
+	root := related[0]
+	rootRefs := map[string]bool{}
+	for _, e := range root.Evidence {
+		rootRefs[e.Ref] = true
+	}
+	// milestones
+	out = append(out, Event{TS: start, Phase: PhaseTrigger, Source: "finding", Kind: "milestone_start", Count: 1,
+		Text: "Incident starts: " + root.Title, Ref: firstRef(root), Severity: string(root.Severity)})
+	if inc.Detected != nil {
+		out = append(out, Event{TS: *inc.Detected, Phase: PhaseDetection, Source: "alerts", Kind: "milestone_detected", Count: 1, Text: "Detected: first firing alert"})
+	}
+	if inc.Resolved != nil {
+		txt := "Resolved: errors, health checks and latency back to baseline"
+		if !inc.ResolvedHeld {
+			txt += " (the evidence ends less than 10 minutes later)"
+		}
+		out = append(out, Event{TS: *inc.Resolved, Phase: PhaseRecovery, Source: "finding", Kind: "milestone_resolved", Count: 1, Text: txt})
+	}
+	for _, f := range related {
+		if f.ID == root.ID {
+			continue
+		}
+		out = append(out, Event{TS: f.Start, Phase: PhaseImpact, Source: "finding", Kind: f.Kind, Count: 1, Severity: string(f.Severity),
+			Text: fmt.Sprintf("%s %s: %s", f.ID, f.Kind, f.Title), Ref: firstRef(f)})
+	}
+	for _, e := range root.Evidence {
+		if e.Link == "" {
+			continue
+		}
+		ph := PhaseTrigger
+		if e.TS.After(start.Add(time.Minute)) {
+			ph = PhaseImpact
+		}
+		if e.Link == "restart" {
+			ph = PhaseRecovery
+		}
+		out = append(out, Event{TS: e.TS, Phase: ph, Source: e.Source, Kind: "evidence_" + e.Link, Count: 1, Text: e.Text, Ref: e.Ref})
+	}
+	for _, a := range actions {
+		ev := a.Event
+		ev.Phase = PhaseResponse
+		if inc.Mitigated != nil && a.TS.Equal(*inc.Mitigated) {
+			ev.Kind = "milestone_mitigated"
+			ev.Text = "Mitigated: " + ev.Text
+		} else if inc.Responded != nil && a.TS.Equal(*inc.Responded) {
+			ev.Text = "Responded: " + ev.Text
+		}
+		out = append(out, ev)
+	}
+	// the case's events, collapsed
+	if has["events"] {
+		rows, err := q.QueryContext(ctx, `
+WITH e AS (SELECT e.*, l.template_id FROM events e
+           LEFT JOIN logs l ON e.source = 'logs' AND l.id = TRY_CAST(split_part(e.ref, ':', 2) AS BIGINT)
+           WHERE e.ts >= ? AND e.ts <= ?)
+SELECT min(ts), max(ts), count(*), arg_min(ref, ts), arg_min(text, ts), source, kind, arg_min(severity, ts)
+FROM e
+GROUP BY source, kind, coalesce('t' || template_id::VARCHAR,
+         regexp_replace(regexp_replace(text, '[0-9a-fA-F]{6,}', '#', 'g'), '[0-9]+(\.[0-9]+)?', '#', 'g'))
+ORDER BY 1`, lo, hi)
+		if err != nil {
+			return nil, fmt.Errorf("timeline events: %w", err)
+		}
+		for rows.Next() {
+			var e Event
+			if err := rows.Scan(&e.TS, &e.Last, &e.Count, &e.Ref, &e.Text, &e.Source, &e.Kind, &e.Severity); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			e.TS, e.Last = e.TS.UTC(), e.Last.UTC()
+			if rootRefs[e.Ref] {
+				continue
+			}
+			stopping := exitWords.MatchString(e.Text)
+			switch {
+			case e.TS.Before(start):
+				e.Phase = PhaseTrigger
+			case e.Kind == "log_lifecycle" && stopping:
+				e.Phase = PhaseImpact
+			case e.Kind == "log_lifecycle" && e.Severity == "info":
+				e.Phase = PhaseRecovery
+			case !e.TS.Before(mitigated) && e.Severity == "info":
+				e.Phase = PhaseRecovery
+			default:
+				e.Phase = PhaseImpact
+			}
+			out = append(out, e)
+		}
+		rows.Close()
+	}
+	out = dedupeRefs(out)
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].TS.Equal(out[j].TS) {
+			return out[i].TS.Before(out[j].TS)
+		}
+		return phaseRank(out[i].Phase) < phaseRank(out[j].Phase)
+	})
+	if len(out) > maxEvents {
+		out = trimEvents(out, maxEvents)
+	}
+	return out, nil
+}
+
+func firstRef(f forensics.Finding) string {
+	for _, e := range f.Evidence {
+		if e.Ref != "" {
+			return e.Ref
+		}
+	}
+	return ""
+}
+
+func phaseRank(p string) int {
+	switch p {
+	case PhaseTrigger:
+		return 0
+	case PhaseImpact:
+		return 1
+	case PhaseDetection:
+		return 2
+	case PhaseResponse:
+		return 3
+	}
+	return 4
+}
+
+// dedupeRefs keeps one event per evidence ref (the first, which carries
+// the more specific phase or milestone).
+func dedupeRefs(evs []Event) []Event {
+	seen := map[string]bool{}
+	var out []Event
+	for _, e := range evs {
+		if e.Ref != "" && e.Source != "finding" {
+			if seen[e.Ref] {
+				continue
+			}
+			seen[e.Ref] = true
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// trimEvents keeps milestones, findings and actions, and the most
+// frequent and most severe of the other events, up to n.
+func trimEvents(evs []Event, n int) []Event {
+	keep := make([]bool, len(evs))
+	left := n
+	for i, e := range evs {
+		if e.Source == "finding" || e.Source == "commands" || e.Phase == PhaseResponse || e.Phase == PhaseDetection {
+			keep[i] = true
+			left--
+		}
+	}
+	idx := []int{}
+	for i := range evs {
+		if !keep[i] {
+			idx = append(idx, i)
+		}
+	}
+	sev := map[string]int{"critical": 0, "error": 1, "warning": 2, "info": 3}
+	sort.SliceStable(idx, func(a, b int) bool {
+		x, y := evs[idx[a]], evs[idx[b]]
+		if sev[x.Severity] != sev[y.Severity] {
+			return sev[x.Severity] < sev[y.Severity]
+		}
+		return x.Count > y.Count
+	})
+	for k, i := range idx {
+		if k < left {
+			keep[i] = true
+		}
+	}
+	var out []Event
+	for i, e := range evs {
+		if keep[i] {
+			out = append(out, e)
+		}
+	}
+	return out
+}

@@ -1,0 +1,435 @@
+package report
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/vidbench/forensics"
+)
+
+// Incident is the "incident" object of the timeline JSON contract
+// (DESIGN.md). Times are UTC; a milestone nobody can see in the evidence is
+// null.
+type Incident struct {
+	Severity        forensics.Severity `json:"severity"`
+	Window          [2]time.Time       `json:"window"`
+	Start           *time.Time         `json:"start"`
+	Detected        *time.Time         `json:"detected"`
+	Responded       *time.Time         `json:"responded"`
+	Mitigated       *time.Time         `json:"mitigated"`
+	Resolved        *time.Time         `json:"resolved"`
+	TTD             *int64             `json:"ttd_s"`
+	TTM             *int64             `json:"ttm_s"`
+	TTR             *int64             `json:"ttr_s"`
+	AvailabilityPct *float64           `json:"availability_pct"`
+	UsersImpacted   int64              `json:"users_impacted"`
+	RootCause       string             `json:"root_cause"`
+	RootFinding     string             `json:"root_finding"`
+	Services        []string           `json:"services"`
+	// additions
+	Title          string `json:"title,omitempty"`
+	ResolvedHeld   bool   `json:"resolved_held"`
+	FailedRequests int64  `json:"failed_requests"`
+	Requests       int64  `json:"requests"`
+	Found          bool   `json:"found"`
+}
+
+// Event is one line of the timeline.
+type Event struct {
+	TS       time.Time `json:"ts"`
+	Phase    string    `json:"phase"` // trigger, impact, detection, response, recovery
+	Source   string    `json:"source"`
+	Text     string    `json:"text"`
+	Ref      string    `json:"ref"`
+	Count    int       `json:"count"`
+	Kind     string    `json:"kind,omitempty"`
+	Severity string    `json:"severity,omitempty"`
+	Last     time.Time `json:"last,omitempty"` // last occurrence, when Count > 1
+}
+
+// Timeline is the incident and its events.
+type Timeline struct {
+	Incident Incident `json:"incident"`
+	Events   []Event  `json:"events"`
+}
+
+// Phases in the order an incident goes through them.
+const (
+	PhaseTrigger   = "trigger"
+	PhaseImpact    = "impact"
+	PhaseDetection = "detection"
+	PhaseResponse  = "response"
+	PhaseRecovery  = "recovery"
+)
+
+// mitigationPattern matches log lines that are human actions reducing
+// impact, for cases without shell history: config changes, maintenance
+// mode, the trace of pg_terminate_backend, cleanups.
+const mitigationPattern = `(?i)(set to .* \(was |config(uration)? (changed|updated|reloaded)|maintenance mode (enabled|on|activated)|terminating connection due to administrator command|cache (cleared|purged)|re-?download(ed|ing)? model|scaled? (up|out) to)`
+
+// humanPattern matches log lines showing a person at work.
+const humanPattern = `(?i)(set to .* \(was |maintenance mode (enabled|disabled|activated|deactivated|turned|switched)|administrator command|Accepted (publickey|password) for|session opened for user|sudo: )`
+
+// BuildTimeline reconstructs the incident from the ranked findings (root
+// cause first) and the events of the case.
+func BuildTimeline(ctx context.Context, q Querier, fs []forensics.Finding) (*Timeline, error) {
+	tl := &Timeline{Events: []Event{}}
+	inc := &tl.Incident
+	inc.Services = []string{}
+	var root *forensics.Finding
+	for i := range fs {
+		if fs[i].Severity.Rank() <= forensics.P2.Rank() {
+			root = &fs[i]
+			break
+		}
+	}
+	if root == nil {
+		inc.Severity = forensics.P3
+		inc.RootCause = "no incident: no finding with user impact"
+		if len(fs) > 0 {
+			inc.Severity = fs[0].Severity
+		}
+		return tl, nil
+	}
+	inc.Found = true
+	inc.Severity = root.Severity
+	inc.RootFinding = root.ID
+	inc.RootCause = root.RootCause
+	inc.Title = root.Title
+	related := relatedFindings(fs, root)
+	start, end := root.Start, root.End
+	for _, f := range related {
+		if f.Start.Before(start) {
+			start = f.Start
+		}
+		if f.End.After(end) {
+			end = f.End
+		}
+		inc.Severity = inc.Severity.Worse(f.Severity)
+		for _, s := range f.Services {
+			inc.Services = appendUnique(inc.Services, s)
+		}
+	}
+	inc.Start = &start
+	// the window: a little before the start, and after the end long
+	// enough to see recovery hold
+	lo, hi := start.Add(-10*time.Minute), end.Add(20*time.Minute)
+	var spanLo, spanHi sql.NullTime
+	if err := q.QueryRowContext(ctx, `SELECT min(first_ts), max(last_ts) FROM sources`).Scan(&spanLo, &spanHi); err == nil && spanLo.Valid {
+		if lo.Before(spanLo.Time) {
+			lo = spanLo.Time.UTC()
+		}
+		if hi.After(spanHi.Time) {
+			hi = spanHi.Time.UTC()
+		}
+	}
+	inc.Window = [2]time.Time{lo, hi}
+
+	has := tablesOf(ctx, q)
+	var err error
+	if inc.Detected, err = firstAlert(ctx, q, has, start.Add(-5*time.Minute), hi); err != nil {
+		return nil, err
+	}
+	actions, err := humanActions(ctx, q, has, start.Add(-5*time.Minute), hi)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range actions {
+		if a.TS.Before(start.Add(-5 * time.Minute)) {
+			continue
+		}
+		if inc.Responded == nil {
+			t := a.TS
+			inc.Responded = &t
+		}
+		if a.mitigates && inc.Mitigated == nil && !a.TS.Before(start) {
+			t := a.TS
+			inc.Mitigated = &t
+		}
+	}
+	res, held, err := resolvedAt(ctx, q, has, start, end, hi)
+	if err != nil {
+		return nil, err
+	}
+	if !res.IsZero() {
+		inc.Resolved = &res
+		inc.ResolvedHeld = held
+	}
+	secs := func(t *time.Time) *int64 {
+		if t == nil {
+			return nil
+		}
+		v := int64(t.Sub(start).Seconds())
+		return &v
+	}
+	inc.TTD, inc.TTM, inc.TTR = secs(inc.Detected), secs(inc.Mitigated), secs(inc.Resolved)
+	until := end
+	if inc.Resolved != nil {
+		until = *inc.Resolved
+	}
+	if err := availability(ctx, q, has, inc, start, until); err != nil {
+		return nil, err
+	}
+	if has["logs"] {
+		rows, err := q.QueryContext(ctx, `SELECT DISTINCT service FROM logs WHERE dup_of IS NULL AND level IN ('ERROR', 'CRITICAL') AND service IS NOT NULL AND ts >= ? AND ts <= ? ORDER BY 1`, start, until)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var s string
+			if rows.Scan(&s) == nil {
+				inc.Services = appendUnique(inc.Services, s)
+			}
+		}
+		rows.Close()
+	}
+	sort.Strings(inc.Services)
+	tl.Events, err = events(ctx, q, has, inc, fs, related, actions)
+	if err != nil {
+		return nil, err
+	}
+	return tl, nil
+}
+
+// relatedFindings are the findings of the same incident as root: root, the
+// findings it causes, and those overlapping its time with user impact.
+func relatedFindings(fs []forensics.Finding, root *forensics.Finding) []forensics.Finding {
+	var out []forensics.Finding
+	for _, f := range fs {
+		if f.ID == root.ID {
+			out = append(out, f)
+			continue
+		}
+		caused := false
+		for _, c := range f.CausedBy {
+			if c == root.ID {
+				caused = true
+			}
+		}
+		overlaps := !f.Start.After(root.End.Add(10*time.Minute)) && !f.End.Before(root.Start.Add(-10*time.Minute))
+		if caused || (overlaps && f.Severity.Rank() <= forensics.P2.Rank()) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func tablesOf(ctx context.Context, q Querier) map[string]bool {
+	has := map[string]bool{}
+	rows, err := q.QueryContext(ctx, `SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' UNION ALL SELECT view_name FROM duckdb_views() WHERE schema_name = 'main'`)
+	if err != nil {
+		return has
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t string
+		if rows.Scan(&t) == nil {
+			has[t] = true
+		}
+	}
+	return has
+}
+
+// firstAlert is the first firing alert of the incident: not pending, not
+// an always-firing Watchdog or an info alert. It reads the alerts view of
+// the Prometheus data when the case has one.
+func firstAlert(ctx context.Context, q Querier, has map[string]bool, from, to time.Time) (*time.Time, error) {
+	if !has["alerts"] {
+		return nil, nil
+	}
+	var t sql.NullTime
+	err := q.QueryRowContext(ctx, `SELECT min(coalesce(firing_from, ts)) FROM (SELECT * FROM alerts) a
+		WHERE alertstate = 'firing' AND alertname NOT IN ('Watchdog', 'InfoInhibitor', 'DeadMansSwitch')
+		AND lower(coalesce(severity, '')) NOT IN ('info', 'none')
+		AND coalesce(firing_from, ts) >= ? AND coalesce(firing_from, ts) <= ?`, from, to).Scan(&t)
+	if err != nil {
+		// an alerts view of another shape: no alert milestone rather than a failure
+		return nil, nil
+	}
+	if !t.Valid {
+		return nil, nil
+	}
+	v := t.Time.UTC()
+	return &v, nil
+}
+
+type action struct {
+	Event
+	mitigates bool
+}
+
+// humanActions lists what responders did: commands from shell history
+// (when the case has them) and log lines that only people cause.
+func humanActions(ctx context.Context, q Querier, has map[string]bool, from, to time.Time) ([]action, error) {
+	var out []action
+	if has["commands"] {
+		rows, err := q.QueryContext(ctx, `SELECT ts, 'commands:' || id, command, coalesce(action, kind, ''), coalesce("user", '') FROM commands WHERE ts >= ? AND ts <= ? ORDER BY ts`, from, to)
+		if err == nil {
+			for rows.Next() {
+				var a action
+				var kind, user string
+				if rows.Scan(&a.TS, &a.Ref, &a.Text, &kind, &user) != nil {
+					continue
+				}
+				a.TS = a.TS.UTC()
+				a.Source, a.Kind, a.Count = "commands", kind, 1
+				if user != "" {
+					a.Text = user + "$ " + a.Text
+				} else {
+					a.Text = "$ " + a.Text
+				}
+				a.mitigates = kind != "" && kind != "look_only" && kind != "other"
+				out = append(out, a)
+			}
+			rows.Close()
+		}
+	}
+	if has["logs"] {
+		rows, err := q.QueryContext(ctx, `SELECT ts, 'logs:' || id, message, regexp_matches(message, ?) FROM logs
+			WHERE dup_of IS NULL AND ts >= ? AND ts <= ? AND regexp_matches(message, ?) ORDER BY ts`, mitigationPattern, from, to, humanPattern)
+		if err != nil {
+			return nil, fmt.Errorf("human actions: %w", err)
+		}
+		for rows.Next() {
+			var a action
+			if err := rows.Scan(&a.TS, &a.Ref, &a.Text, &a.mitigates); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			a.TS = a.TS.UTC()
+			a.Source, a.Kind, a.Count = "logs", "human_action", 1
+			if contains(lower(a.Text), "maintenance mode") && (contains(lower(a.Text), "disabled") || contains(lower(a.Text), "off")) {
+				a.mitigates = false
+			}
+			out = append(out, a)
+		}
+		rows.Close()
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].TS.Before(out[j].TS) })
+	return out, nil
+}
+
+// resolvedAt is when error rate, failed health checks and latency went
+// back to baseline and stayed there: the last abnormal record of the last
+// abnormal minute after which the rest of the window (at least 10 minutes)
+// is normal. held is false when fewer than 10 normal minutes follow.
+func resolvedAt(ctx context.Context, q Querier, has map[string]bool, start, end, hi time.Time) (time.Time, bool, error) {
+	type minute struct {
+		bad  bool
+		last time.Time
+	}
+	mins := map[time.Time]*minute{}
+	mark := func(t time.Time) {
+		m := t.Truncate(time.Minute)
+		if mins[m] == nil {
+			mins[m] = &minute{}
+		}
+		mins[m].bad = true
+		if t.After(mins[m].last) {
+			mins[m].last = t
+		}
+	}
+	if has["http_requests"] {
+		// baseline p95 of the case
+		var p95 sql.NullFloat64
+		_ = q.QueryRowContext(ctx, `SELECT median(p) FROM (SELECT quantile_cont(response_time_s, 0.95) AS p FROM http_requests
+			WHERE dup_of IS NULL GROUP BY date_trunc('minute', ts) HAVING count(*) >= 3)`).Scan(&p95)
+		slow := math.Inf(1)
+		if p95.Valid && p95.Float64 > 0 {
+			slow = math.Max(5*p95.Float64, 1)
+		}
+		rows, err := q.QueryContext(ctx, `
+WITH m AS (SELECT date_trunc('minute', ts) AS m, count(*) AS n, count(*) FILTER (WHERE status >= 500) AS e,
+                  max(ts) FILTER (WHERE status >= 500) AS last_e, quantile_cont(response_time_s, 0.95) AS p95, max(ts) AS last
+           FROM http_requests WHERE dup_of IS NULL AND ts >= ? AND ts <= ? GROUP BY 1)
+SELECT m, coalesce(last_e, last) FROM m WHERE (e >= 2 AND e >= 0.05 * n) OR p95 >= ?`, start, hi, slow)
+		if err != nil {
+			return time.Time{}, false, fmt.Errorf("resolved: %w", err)
+		}
+		for rows.Next() {
+			var m, last time.Time
+			if rows.Scan(&m, &last) == nil {
+				mark(last.UTC())
+			}
+		}
+		rows.Close()
+	}
+	if has["logs"] {
+		// minutes with more errors than the case's usual minute
+		rows, err := q.QueryContext(ctx, `
+WITH e AS (SELECT date_trunc('minute', ts) AS m, count(*) AS n, max(ts) AS last FROM logs
+           WHERE dup_of IS NULL AND level IN ('ERROR', 'CRITICAL') AND ts IS NOT NULL GROUP BY 1),
+b AS (SELECT coalesce(median(n), 0) AS med FROM e)
+SELECT e.last FROM e, b WHERE e.m >= ? AND e.m <= ? AND e.n > b.med + 2`, start.Truncate(time.Minute), hi)
+		if err != nil {
+			return time.Time{}, false, fmt.Errorf("resolved: %w", err)
+		}
+		for rows.Next() {
+			var last time.Time
+			if rows.Scan(&last) == nil {
+				mark(last.UTC())
+			}
+		}
+		rows.Close()
+	}
+	var lastBad time.Time
+	for _, v := range mins {
+		if v.bad && v.last.After(lastBad) {
+			lastBad = v.last
+		}
+	}
+	if lastBad.IsZero() {
+		lastBad = end
+	}
+	held := hi.Sub(lastBad) >= 10*time.Minute
+	return lastBad, held, nil
+}
+
+// availability is the share of successful health checks (or, without
+// them, of non-5xx requests) between start and until, and the users with
+// failed requests.
+func availability(ctx context.Context, q Querier, has map[string]bool, inc *Incident, start, until time.Time) error {
+	if !has["http_requests"] {
+		return nil
+	}
+	const health = `(path LIKE '/health%' OR path LIKE '/healthz%' OR path LIKE '/ready%' OR path LIKE '/live%' OR user_agent ILIKE '%healthcheck%' OR user_agent ILIKE 'kube-probe%')`
+	var hc, hok, n, fails, users int64
+	err := q.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE `+health+`), count(*) FILTER (WHERE `+health+` AND status < 500),
+		count(*) FILTER (WHERE NOT `+health+`), count(*) FILTER (WHERE NOT `+health+` AND status >= 500),
+		count(DISTINCT coalesce("user", client)) FILTER (WHERE NOT `+health+` AND status >= 500)
+		FROM http_requests WHERE dup_of IS NULL AND ts >= ? AND ts <= ?`, start, until).Scan(&hc, &hok, &n, &fails, &users)
+	if err != nil {
+		return fmt.Errorf("availability: %w", err)
+	}
+	inc.Requests, inc.FailedRequests, inc.UsersImpacted = n, fails, users
+	var pct float64
+	switch {
+	case hc > 0:
+		pct = 100 * float64(hok) / float64(hc)
+	case n > 0:
+		pct = 100 * float64(n-fails) / float64(n)
+	default:
+		return nil
+	}
+	pct = math.Round(pct*10) / 10
+	inc.AvailabilityPct = &pct
+	return nil
+}
+
+func appendUnique(xs []string, x string) []string {
+	for _, y := range xs {
+		if y == x {
+			return xs
+		}
+	}
+	return append(xs, x)
+}
+
+func lower(s string) string { return strings.ToLower(s) }
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
