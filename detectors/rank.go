@@ -28,11 +28,11 @@ var causeOrder = map[string]int{
 
 // effects lists, for each effect kind, the kinds that can cause it.
 var effects = map[string][]string{
-	forensics.KindErrorSpike:         {"*"},
-	forensics.KindServiceUnavailable: {"*"},
-	forensics.KindCrashLoop:          {forensics.KindDiskFull, forensics.KindHostOOM, forensics.KindGPUOOM, forensics.KindGPUFault, forensics.KindDependencyDown, forensics.KindModelLoadFailure},
-	forensics.KindDependencyDown:     {forensics.KindDiskFull, forensics.KindHostOOM, forensics.KindConnectionExhaustion},
-	forensics.KindSlowQuery:          {forensics.KindLockContention},
+	forensics.KindErrorSpike:           {"*"},
+	forensics.KindServiceUnavailable:   {"*"},
+	forensics.KindCrashLoop:            {forensics.KindDiskFull, forensics.KindHostOOM, forensics.KindGPUOOM, forensics.KindGPUFault, forensics.KindDependencyDown, forensics.KindModelLoadFailure},
+	forensics.KindDependencyDown:       {forensics.KindDiskFull, forensics.KindHostOOM, forensics.KindConnectionExhaustion},
+	forensics.KindSlowQuery:            {forensics.KindLockContention},
 	forensics.KindConnectionExhaustion: {forensics.KindLockContention, forensics.KindSlowQuery},
 }
 
