@@ -30,9 +30,11 @@ demo: build
 	rm -f gpu-oom.duckdb gpu-oom.duckdb.wal
 	./$(BIN) investigate $(CASE)
 
-# Regenerate the bundled fixture case (deterministic, seeded).
+# Regenerate every fixture case (deterministic, seeded): each folder is
+# removed and written again, so no stale file survives.
 fixtures:
-	$(GO) run ./fixtures/gen -case gpu-oom -out $(CASE)
+	$(GO) build -o bin/gen ./fixtures/gen
+	set -e; for c in $$(bin/gen -list); do rm -rf fixtures/cases/$$c; bin/gen -case $$c -out fixtures/cases/$$c > /dev/null; echo "fixtures/cases/$$c"; done
 
 # Benchmarks: parsers and templates in-process, then whole-file ingest
 # against lnav and DuckDB's read_csv (see docs/PERFORMANCE.md).

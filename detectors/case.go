@@ -26,6 +26,11 @@ type Case struct {
 	tables map[string]bool
 	http   []HTTPMinute
 	httpOK bool
+
+	text       []textRow
+	classified bool
+	health     []healthCheck
+	healthOK   bool
 }
 
 // NewCase looks at which tables the case has.
@@ -299,18 +304,88 @@ func (c *Case) hasColumn(ctx context.Context, table, column string) bool {
 	return err == nil && n > 0
 }
 
-// matches returns the text records matching an RE2 pattern, in time order,
-// at most limit of them (0: no limit).
-func (c *Case) matches(ctx context.Context, pattern string, limit int) ([]forensics.Evidence, error) {
-	q := `WITH txt AS (` + c.textSQL(ctx) + `) SELECT ts, ref, text FROM txt WHERE regexp_matches(text, ` + sqlString(pattern) + `) ORDER BY ts, ref`
-	if limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d", limit)
-	}
-	return evidenceRows(ctx, c.DB, "", q)
+// textRow is a text record that matched at least one pattern.
+type textRow struct {
+	ev    forensics.Evidence
+	flags uint64 // bit i: matches textPatterns[i]
 }
 
-// matchSQL is the evidence_sql a reviewer can run for a pattern in a window.
-func matchSQL(pattern string, from, to time.Time) string {
+// classify matches every text record against every pattern of
+// textPatterns in one scan of the case, keeping the records that match any.
+func (c *Case) classify(ctx context.Context) error {
+	if c.classified {
+		return nil
+	}
+	c.classified = true
+	var cols, alts []string
+	for _, p := range textPatterns {
+		cols = append(cols, "regexp_matches(text, "+sqlString(p)+")")
+		alts = append(alts, "(?:"+p+")")
+	}
+	q := `WITH txt AS (` + c.textSQL(ctx) + `)
+SELECT ts, ref, text, [` + strings.Join(cols, ", ") + `] FROM txt
+WHERE regexp_matches(text, ` + sqlString(strings.Join(alts, "|")) + `) ORDER BY ts, ref`
+	rows, err := c.DB.QueryContext(ctx, q)
+	if err != nil {
+		return fmt.Errorf("classify text records: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r textRow
+		var ts sql.NullTime
+		var flags []any
+		if err := rows.Scan(&ts, &r.ev.Ref, &r.ev.Text, &flags); err != nil {
+			return err
+		}
+		r.ev.TS = ts.Time.UTC()
+		if i := strings.IndexByte(r.ev.Ref, ':'); i > 0 {
+			r.ev.Source = r.ev.Ref[:i]
+		}
+		for i, f := range flags {
+			if b, ok := f.(bool); ok && b {
+				r.flags |= 1 << i
+			}
+		}
+		c.text = append(c.text, r)
+	}
+	return rows.Err()
+}
+
+// matches returns the text records matching any of the patterns (each
+// one of textPatterns), in time order, at most limit (0: no limit).
+func (c *Case) matches(ctx context.Context, patterns ...string) ([]forensics.Evidence, error) {
+	if err := c.classify(ctx); err != nil {
+		return nil, err
+	}
+	var mask uint64
+	for _, p := range patterns {
+		found := false
+		for i, tp := range textPatterns {
+			if tp == p {
+				mask |= 1 << i
+				found = true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("pattern not in textPatterns: %s", p)
+		}
+	}
+	var out []forensics.Evidence
+	for _, r := range c.text {
+		if r.flags&mask != 0 {
+			out = append(out, r.ev)
+		}
+	}
+	return out, nil
+}
+
+// matchSQL is the evidence_sql a reviewer can run for patterns in a window.
+func matchSQL(patterns []string, from, to time.Time) string {
+	var alts []string
+	for _, p := range patterns {
+		alts = append(alts, "(?:"+p+")")
+	}
+	pattern := strings.Join(alts, "|")
 	return `SELECT ts, 'logs:' || id AS ref, service, level, message, exception FROM logs
 WHERE dup_of IS NULL AND (regexp_matches(message, ` + sqlString(pattern) + `) OR regexp_matches(coalesce(exception, ''), ` + sqlString(pattern) + `))
   AND ts >= ` + sqlTime(from) + ` AND ts <= ` + sqlTime(to) + ` ORDER BY ts`

@@ -23,11 +23,11 @@ func (CrashLoop) Name() string { return "crash_loop" }
 
 // Detect implements Detector.
 func (CrashLoop) Detect(ctx context.Context, c *Case) ([]forensics.Finding, error) {
-	starts, err := c.matches(ctx, patStart, 0)
+	starts, err := c.matches(ctx, patStart)
 	if err != nil {
 		return nil, err
 	}
-	crashes, err := c.matches(ctx, patCrash, 0)
+	crashes, err := c.matches(ctx, patCrash)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +65,7 @@ func (CrashLoop) Detect(ctx context.Context, c *Case) ([]forensics.Finding, erro
 		f.Evidence = ev
 		f.Title = fmt.Sprintf("Crash loop: %d restarts after %d unplanned exits between %s and %s", len(cl), len(cr), f.Start.Format("15:04:05"), to.Format("15:04:05"))
 		f.RootCause = "the service kept exiting and restarting: " + oneLine(cr[0].Text, 160)
-		f.EvidenceSQL = matchSQL(patCrash+"|"+patStart, f.Start, f.End)
+		f.EvidenceSQL = matchSQL([]string{patCrash, patStart}, f.Start, f.End)
 		out = append(out, f)
 	}
 	return out, nil

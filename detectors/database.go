@@ -36,11 +36,11 @@ func (Database) Name() string { return "database" }
 // Detect implements Detector.
 func (Database) Detect(ctx context.Context, c *Case) ([]forensics.Finding, error) {
 	rules := []textRule{
-		{kind: forensics.KindLockContention, pattern: patLockWait + "|" + patStmtTO, gap: 10 * time.Minute, min: 3,
+		{kind: forensics.KindLockContention, patterns: []string{patLockWait, patStmtTO}, gap: 10 * time.Minute, min: 3,
 			what: "Lock contention", rootCause: "queries waited on locks held by another transaction"},
-		{kind: forensics.KindConnectionExhaustion, pattern: patTooMany, gap: 10 * time.Minute, min: 2,
+		{kind: forensics.KindConnectionExhaustion, patterns: []string{patTooMany}, gap: 10 * time.Minute, min: 2,
 			what: "Database connections exhausted", rootCause: "the database ran out of connection slots"},
-		{kind: forensics.KindSlowQuery, pattern: `(?i)duration: ([1-9][0-9]{3,}|[0-9]{5,})(\.[0-9]+)? ms`, gap: 10 * time.Minute, min: 3,
+		{kind: forensics.KindSlowQuery, patterns: []string{patSlowStmt}, gap: 10 * time.Minute, min: 3,
 			what: "Slow queries", rootCause: "queries ran far slower than usual"},
 	}
 	var out []forensics.Finding
@@ -59,7 +59,7 @@ func (Database) Detect(ctx context.Context, c *Case) ([]forensics.Finding, error
 			// statement timeouts alone are not lock contention
 			var keep []forensics.Finding
 			for _, f := range fs {
-				if locks, _ := c.matches(ctx, patLockWait, 0); len(between(locks, f.Start, f.End)) > 0 {
+				if locks, _ := c.matches(ctx, patLockWait); len(between(locks, f.Start, f.End)) > 0 {
 					keep = append(keep, f)
 				}
 			}

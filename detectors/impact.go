@@ -103,21 +103,17 @@ func (c *Case) Impact(ctx context.Context, from, to time.Time) (Impact, error) {
 // between) overlapping [from, to), and, failing that, the longest stretch of
 // minutes in which 90 % or more of requests failed.
 func (c *Case) outage(ctx context.Context, from, to time.Time, im *Impact) error {
-	rows, err := c.DB.QueryContext(ctx, `SELECT ts, status >= 500 FROM http_requests
-		WHERE dup_of IS NULL AND `+healthSQL+` AND ts >= ? AND ts < ? ORDER BY ts`, from.Add(-30*time.Minute), to.Add(30*time.Minute))
+	checks, err := c.healthChecks(ctx)
 	if err != nil {
-		return fmt.Errorf("health checks: %w", err)
+		return err
 	}
-	defer rows.Close()
 	var runFrom, runTo time.Time
-	for rows.Next() {
-		var ts time.Time
-		var failed bool
-		if err := rows.Scan(&ts, &failed); err != nil {
-			return err
+	for _, hc := range checks {
+		if hc.ts.Before(from.Add(-30*time.Minute)) || hc.ts.After(to.Add(30*time.Minute)) {
+			continue
 		}
-		ts = ts.UTC()
-		if !failed {
+		ts := hc.ts
+		if !hc.failed {
 			runFrom = time.Time{}
 			continue
 		}
@@ -131,9 +127,6 @@ func (c *Case) outage(ctx context.Context, from, to time.Time, im *Impact) error
 		if d := runTo.Sub(runFrom); d >= im.Outage && !(im.Outage == 0 && !im.OutageFrom.IsZero() && d == 0) {
 			im.Outage, im.OutageFrom, im.OutageTo = d, runFrom, runTo
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	// requests failing almost entirely, minute by minute
 	ms, _ := c.HTTP(ctx)
@@ -156,4 +149,37 @@ func (c *Case) outage(ctx context.Context, from, to time.Time, im *Impact) error
 		}
 	}
 	return nil
+}
+
+type healthCheck struct {
+	ts     time.Time
+	failed bool
+}
+
+// healthChecks returns every health check of the case in time order,
+// read once.
+func (c *Case) healthChecks(ctx context.Context) ([]healthCheck, error) {
+	if c.healthOK {
+		return c.health, nil
+	}
+	c.healthOK = true
+	if !c.Has(ctx, "http_requests") {
+		return nil, nil
+	}
+	lo, hi := c.bounds()
+	rows, err := c.DB.QueryContext(ctx, `SELECT ts, status >= 500 FROM http_requests
+		WHERE dup_of IS NULL AND `+healthSQL+` AND ts >= ? AND ts < ? ORDER BY ts`, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("health checks: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h healthCheck
+		if err := rows.Scan(&h.ts, &h.failed); err != nil {
+			return nil, err
+		}
+		h.ts = h.ts.UTC()
+		c.health = append(c.health, h)
+	}
+	return c.health, rows.Err()
 }

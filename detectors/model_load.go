@@ -40,7 +40,7 @@ func modelOf(text string) string {
 
 // Detect implements Detector.
 func (ModelLoad) Detect(ctx context.Context, c *Case) ([]forensics.Finding, error) {
-	ms, err := c.matches(ctx, patModelLoad, 0)
+	ms, err := c.matches(ctx, patModelLoad)
 	if err != nil {
 		return nil, fmt.Errorf("model_load: %w", err)
 	}
@@ -59,7 +59,7 @@ func (ModelLoad) Detect(ctx context.Context, c *Case) ([]forensics.Finding, erro
 			if len(cl) < 2 {
 				continue
 			}
-			f, err := textRule{kind: forensics.KindModelLoadFailure, pattern: patModelLoad, what: "Model " + model + " fails to load",
+			f, err := textRule{kind: forensics.KindModelLoadFailure, patterns: []string{patModelLoad}, what: "Model " + model + " fails to load",
 				rootCause: "model " + model + " could not be loaded"}.finding(ctx, c, cl)
 			if err != nil {
 				return nil, err
@@ -85,10 +85,16 @@ func (ModelLoad) Detect(ctx context.Context, c *Case) ([]forensics.Finding, erro
 
 // otherModelsRunning counts successful runs of other models in the stretch.
 func otherModelsRunning(ctx context.Context, c *Case, model string, from, to time.Time) (int, error) {
-	q := `WITH txt AS (` + c.textSQL(ctx) + `) SELECT count(*) FROM txt WHERE ts >= ? AND ts <= ?
-		AND regexp_matches(text, '(?i)(completed|finished|succeeded|done)') AND regexp_matches(text, '(?i)model')
-		AND NOT contains(lower(text), lower(?))`
-	var n int
-	err := c.DB.QueryRowContext(ctx, q, from, to.Add(5*time.Minute), model).Scan(&n)
-	return n, err
+	ok, err := c.matches(ctx, patRunOK)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	m := lower(model)
+	for _, e := range between(ok, from, to.Add(5*time.Minute)) {
+		if !contains(lower(e.Text), m) {
+			n++
+		}
+	}
+	return n, nil
 }

@@ -40,7 +40,7 @@ func (OOMSequence) Detect(ctx context.Context, c *Case) ([]forensics.Finding, er
 		{forensics.KindGPUOOM, patCUDAOOM, "CUDA out-of-memory"},
 		{forensics.KindHostOOM, patHostOOM, "kernel OOM-killer"},
 	} {
-		ooms, err := c.matches(ctx, chain.pattern, 0)
+		ooms, err := c.matches(ctx, chain.pattern)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", chain.kind, err)
 		}
@@ -61,7 +61,7 @@ func oomFinding(ctx context.Context, c *Case, kind, pattern, what string, ooms [
 	f := forensics.Finding{Kind: kind, Start: first.TS, End: last.TS, Confidence: 0.8, Details: map[string]any{"oom_errors": len(ooms)}}
 	ev := []forensics.Evidence{withLink([]forensics.Evidence{first}, "first_oom")[0]}
 
-	fails, err := c.matches(ctx, patRunFail, 0)
+	fails, err := c.matches(ctx, patRunFail)
 	if err != nil {
 		return f, err
 	}
@@ -73,7 +73,7 @@ func oomFinding(ctx context.Context, c *Case, kind, pattern, what string, ooms [
 			f.End = fails[len(fails)-1].TS
 		}
 	}
-	crashes, err := c.matches(ctx, patCrash, 0)
+	crashes, err := c.matches(ctx, patCrash)
 	if err != nil {
 		return f, err
 	}
@@ -84,7 +84,7 @@ func oomFinding(ctx context.Context, c *Case, kind, pattern, what string, ooms [
 		ev = append(ev, withLink(crashes[:1], "exit")...)
 		exitAt = crashes[0].TS
 	} else {
-		exits, err := c.matches(ctx, patExit, 0)
+		exits, err := c.matches(ctx, patExit)
 		if err != nil {
 			return f, err
 		}
@@ -96,7 +96,7 @@ func oomFinding(ctx context.Context, c *Case, kind, pattern, what string, ooms [
 	}
 	restarted := false
 	if !exitAt.IsZero() {
-		starts, err := c.matches(ctx, patStart, 0)
+		starts, err := c.matches(ctx, patStart)
 		if err != nil {
 			return f, err
 		}
@@ -159,7 +159,7 @@ func oomFinding(ctx context.Context, c *Case, kind, pattern, what string, ooms [
 		f.RootCause = "host memory exhausted, the kernel OOM killer killed a process: " + oneLine(first.Text, 200)
 		f.Confidence = 0.85
 	}
-	f.EvidenceSQL = matchSQL(pattern, first.TS, last.TS)
+	f.EvidenceSQL = matchSQL([]string{pattern}, first.TS, last.TS)
 	return f, nil
 }
 

@@ -24,5 +24,14 @@ const (
 	patTooMany    = `(?i)(too many clients|remaining connection slots are reserved|connection pool (exhausted|is full|timeout)|QueuePool limit|max_connections)`
 	patLockWait   = `(?i)(still waiting for [A-Za-z]*Lock|deadlock detected|lock timeout|canceling statement due to lock timeout|could not obtain lock)`
 	patStmtTO     = `(?i)(canceling statement due to statement timeout|statement timeout|QueryCanceled)`
-	patSlowStmt   = `(?i)duration: [0-9.]+ ms +(statement|execute)`
+	patRunOK      = `(?i)\b(completed|finished|succeeded|done)\b[^\n]{0,120}model|model[^\n]{0,120}\b(completed|finished|succeeded)\b`
+	patSlowStmt   = `(?i)duration: ([1-9][0-9]{3,}|[0-9]{5,})(\.[0-9]+)? ms`
 )
+
+// textPatterns lists every pattern detectors match against text records.
+// The case classifies all records against all of them in one scan
+// (Case.classify); a pattern not listed here cannot be matched.
+var textPatterns = []string{
+	patCUDAOOM, patRunFail, patCrash, patExit, patStart, patHostOOM, patDisk, patDependency,
+	patModelLoad, patXid, patAuthFail, patTooMany, patLockWait, patStmtTO, patSlowStmt, patRunOK,
+}

@@ -36,22 +36,15 @@ func (ServiceUnavailable) Detect(ctx context.Context, c *Case) ([]forensics.Find
 	if !c.Has(ctx, "http_requests") {
 		return nil, nil
 	}
-	lo, hi := c.bounds()
-	rows, err := c.DB.QueryContext(ctx, `SELECT ts, status >= 500 FROM http_requests WHERE dup_of IS NULL AND `+healthSQL+` AND ts >= ? AND ts < ? ORDER BY ts`, lo, hi)
+	checks, err := c.healthChecks(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("health checks: %w", err)
+		return nil, err
 	}
 	var runs []downRun
 	var cur *downRun
-	for rows.Next() {
-		var ts time.Time
-		var failed bool
-		if err := rows.Scan(&ts, &failed); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ts = ts.UTC()
-		if !failed {
+	for _, hc := range checks {
+		ts := hc.ts
+		if !hc.failed {
 			if cur != nil {
 				runs = append(runs, *cur)
 				cur = nil
@@ -64,7 +57,6 @@ func (ServiceUnavailable) Detect(ctx context.Context, c *Case) ([]forensics.Find
 		cur.to = ts
 		cur.checks++
 	}
-	rows.Close()
 	if cur != nil {
 		runs = append(runs, *cur)
 	}

@@ -13,7 +13,7 @@ import (
 // finding whose severity is the user impact over it, raised to floor.
 type textRule struct {
 	kind      string
-	pattern   string
+	patterns  []string
 	gap       time.Duration
 	min       int
 	floor     forensics.Severity // lowest severity reported (P3 = none)
@@ -23,7 +23,7 @@ type textRule struct {
 }
 
 func (r textRule) detect(ctx context.Context, c *Case) ([]forensics.Finding, error) {
-	ms, err := c.matches(ctx, r.pattern, 0)
+	ms, err := c.matches(ctx, r.patterns...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", r.kind, err)
 	}
@@ -77,7 +77,7 @@ func (r textRule) finding(ctx context.Context, c *Case, cl []forensics.Evidence)
 	f.Evidence = ev
 	f.Title = fmt.Sprintf("%s: %d records from %s to %s", r.what, len(cl), first.TS.Format("15:04:05"), last.TS.Format("15:04:05"))
 	f.RootCause = r.rootCause + ": " + oneLine(first.Text, 200)
-	f.EvidenceSQL = matchSQL(r.pattern, first.TS, last.TS)
+	f.EvidenceSQL = matchSQL(r.patterns, first.TS, last.TS)
 	return f, nil
 }
 
@@ -95,7 +95,7 @@ func (DiskFull) Name() string { return "disk_full" }
 
 // Detect implements Detector.
 func (DiskFull) Detect(ctx context.Context, c *Case) ([]forensics.Finding, error) {
-	return textRule{kind: forensics.KindDiskFull, pattern: patDisk, gap: 15 * time.Minute, min: 1, floor: forensics.P2,
+	return textRule{kind: forensics.KindDiskFull, patterns: []string{patDisk}, gap: 15 * time.Minute, min: 1, floor: forensics.P2,
 		what: "Disk full", rootCause: "a disk filled up and writes failed"}.detect(ctx, c)
 }
 
@@ -114,7 +114,7 @@ func (DependencyDown) Name() string { return "dependency_down" }
 
 // Detect implements Detector.
 func (DependencyDown) Detect(ctx context.Context, c *Case) ([]forensics.Finding, error) {
-	fs, err := textRule{kind: forensics.KindDependencyDown, pattern: patDependency, gap: 5 * time.Minute, min: 3,
+	fs, err := textRule{kind: forensics.KindDependencyDown, patterns: []string{patDependency}, gap: 5 * time.Minute, min: 3,
 		what: "Dependency unreachable", rootCause: "a dependency refused or dropped connections",
 		// PostgreSQL's own "could not receive data from client: Connection
 		// reset by peer" is a client going away, not the database down.
@@ -154,7 +154,7 @@ func (GPUFault) Name() string { return "gpu_fault" }
 
 // Detect implements Detector.
 func (GPUFault) Detect(ctx context.Context, c *Case) ([]forensics.Finding, error) {
-	return textRule{kind: forensics.KindGPUFault, pattern: patXid, gap: 30 * time.Minute, min: 1, floor: forensics.P2,
+	return textRule{kind: forensics.KindGPUFault, patterns: []string{patXid}, gap: 30 * time.Minute, min: 1, floor: forensics.P2,
 		what: "GPU fault (NVIDIA Xid)", rootCause: "a GPU reported a hardware fault"}.detect(ctx, c)
 }
 

@@ -153,6 +153,29 @@ func TestSniffPicksReader(t *testing.T) {
 		{"compose.txt", "benchmark_1  | 2026-11-20T14:02:11.532123456Z 2026-11-20 14:02:11,532 ERROR [a] x\npostgres_1   | 2026-11-20T14:02:12.001000000Z 2026-11-20 14:02:12.001 UTC [311] LOG:  checkpoint starting: time\n", "compose"},
 		{"notes.md", "# What we did\nRestarted the benchmark container.\n", "note"},
 		{"syslog", "Nov 20 14:02:11 gpu-host-1 kernel: Out of memory: Killed process 48211 (python3)\n", "text"},
+		// PostgreSQL snapshots: the columns decide, not the name
+		{"x.log", "snapshot_ts,pid,state,wait_event_type,query\n2026-11-20 14:05:00+00,20916,active,Lock,\"UPDATE jobs\"\n", "pg-csv"},
+		{"a.csv", "snapshot_ts,locktype,database,relation,pid,mode,granted\n2026-11-20 14:05:00+00,relation,16384,16412,20916,AccessShareLock,f\n", "pg-csv"},
+		{"a.json", `{"snapshot_ts":"2026-11-20T14:05:00+00:00","pid":20916,"state":"active","query":"UPDATE jobs","backend_type":"client backend"}` + "\n", "pg-json"},
+		{"locks.txt", " locktype | pid  |      mode       | granted \n----------+------+-----------------+---------\n relation | 4242 | AccessShareLock | f\n(1 row)\n\n", "pg-psql"},
+		{"watch.out", "   Fri Nov 20 14:05:00 2026 (every 5s)\n\n query | calls | mean_time \n-------+-------+-----------\n x     |     1 |       1.5\n(1 row)\n\n", "pg-psql"},
+		{"unaligned.txt", "pid|state|query\n1|idle|SELECT 1\n(1 row)\n", "pg-csv"},
+		{"counts.txt", " count \n-------\n    42\n(1 row)\n", "text"},
+		// responders' evidence (history, script, capture)
+		{"history/dave@gpu-host-1.bash_history", "#1795183541\nnvidia-smi\n#1795183600\nvid-bench config set max_batch_size 1\n", "history"},
+		{"anything.txt", ": 1795183541:0;docker compose ps\n: 1795183600:3;nvidia-smi\n", "history"},
+		{"history/frank@host.bash_history", "nvidia-smi\ndf -h\nsudo docker-compose restart benchmark\n", "history"},
+		{"cmds.txt", "cd /srv/vid-bench\ndocker-compose ps\nnvidia-smi\ndocker-compose logs --tail=100\n", "history"},
+		{"typescript", "Script started on 2026-11-20 14:05:11+00:00 [TERM=\"xterm\"]\ndave@gpu-host-1:~$ nvidia-smi\n", "script"},
+		{"nvidia-smi-20261120T140512Z.txt", "Fri Nov 20 14:05:12 2026       \n+-----------------------------------------------------------------------------+\n| NVIDIA-SMI 525.85.12    Driver Version: 525.85.12    CUDA Version: 12.0     |\n|-------------------------------+----------------------+----------------------+\n|===============================+======================+======================|\n|   0  NVIDIA A100-SXM...  On   | 00000000:07:00.0 Off |                    0 |\n| N/A   34C    P0    62W / 400W |  80912MiB / 81920MiB |     99%      Default |\n+-------------------------------+----------------------+----------------------+\n", "capture"},
+		{"gpu.csv", "timestamp, index, memory.used [MiB], memory.total [MiB], utilization.gpu [%]\n2026/11/20 14:05:12.345, 0, 79012 MiB, 81559 MiB, 100 %\n", "capture"},
+		{"df.txt", "Filesystem      Size  Used Avail Use% Mounted on\n/dev/nvme0n1p2  1.8T  1.7T   42G  98% /\n", "capture"},
+		{"free.txt", "               total        used        free      shared  buff/cache   available\nMem:           503Gi        71Gi       4.1Gi        12Mi       428Gi       429Gi\nSwap:          8.0Gi       1.2Gi       6.8Gi\n", "capture"},
+		{"ps.txt", "NAME                    IMAGE             COMMAND                  SERVICE     CREATED       STATUS          PORTS\nvid-bench-benchmark-1   vid-bench:2.4.1   \"python -m vid_bench…\"   benchmark   3 hours ago   Up 24 seconds   0.0.0.0:8000->8000/tcp\n", "capture"},
+		{"stats.txt", "CONTAINER ID   NAME                    CPU %     MEM USAGE / LIMIT    MEM %    NET I/O         BLOCK I/O        PIDS\n3f1c2a9b8d7e   vid-bench-benchmark-1   312.45%   61.2GiB / 503.8GiB   12.15%   1.2GB / 845MB   2.1GB / 12.3MB   87\n", "capture"},
+		// a log that mentions commands is still a log
+		{"b.log", "2026-11-20 14:11:20,204 WARNING [vid_bench.admin] maintenance mode enabled by dave\n2026-11-20 14:12:05,871 INFO [vid_bench.config] Config updated by dave: max_batch_size set to 1 (was 8)\n", "applog"},
+		{"notes.md", "# Notes\n- 14:11 `vid-bench maintenance-mode enable`\n- 14:12 `vid-bench config set max_batch_size 1`\n", "note"},
 	}
 	for _, tt := range tests {
 		s := newSample(tt.path, []byte(tt.text), true)

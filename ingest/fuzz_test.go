@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -59,4 +61,43 @@ func FuzzText(f *testing.F) {
 
 func FuzzNote(f *testing.F) {
 	fuzzReader(f, Note{}, "# Notes\ntext\n", "")
+}
+
+func FuzzHistory(f *testing.F) {
+	fuzzReader(f, History{},
+		"#1795183541\nnvidia-smi\n#1795183600\nfor i in 1 2; do\n  echo $i\ndone\n",
+		": 1795183541:0;docker compose ps\n: 1795183600:12;for g in 0 1; do\\\n  nvidia-smi\\\ndone\n",
+		"ls\n#17951835x1\n\x00\x01junk\n#1795183541\n#1795183542\necho \"open quote\n",
+		"cat <<EOF\nbody\nEOF\n: 1795\xff83541:0;x\n")
+}
+
+func FuzzClassify(f *testing.F) {
+	for _, s := range []string{"sudo docker-compose -f x.yml restart benchmark && vid-bench config set max_batch_size 1",
+		`psql -c "SELECT pg_terminate_backend(pid)"`, "bash -c 'ssh h \"docker exec c rm -rf /cache/*\"'", "echo $(( ( 1 ) ))` ` \\"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m := Classify(s)
+		if m.Action == "" {
+			t.Fatalf("no action for %q", s)
+		}
+	})
+}
+
+func FuzzCapture(f *testing.F) {
+	for _, name := range []string{"nvidia-smi-550.txt", "nvidia-smi-525.txt", "nvidia-smi-cut.txt", "nvidia-smi-query.csv",
+		"state-1408.txt", "compose-ps-v1.txt", "compose-ps-v2.txt", "docker-stats.txt"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "responders", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(b))
+	}
+	fuzzReader(f, Capture{}, "Every 1.0s: nvidia-smi    h: Fri Nov 20 14:06:02 2026\n\n| NVIDIA-SMI 1\n|=\n|  0 x | y |\n")
+}
+
+func FuzzScript(f *testing.F) {
+	fuzzReader(f, Script{},
+		"Script started on 2026-11-20 14:05:11+00:00 [TERM=\"xterm\"]\r\n\x1b[?2004hdave@h:~$ nvidia-smi\r\n\x1b[?2004l\rFri Nov 20 14:06:02 2026\r\n+-----------------------------------------+\r\n| NVIDIA-SMI 550\r\n",
+		"Script started on Fri 20 Nov 2026 02:05:11 PM UTC\n[root@h ~]# df -h\nFilesystem Size Used Avail Use% Mounted on\n/dev/x 1G 1G 0 100% /\nScript done on x\n")
 }

@@ -78,7 +78,15 @@ type Input struct {
 	Sink           Sink
 
 	stage *stage // when set, template mining and the sink run in a second goroutine
+
+	// Warnings are what the reader wants the person ingesting to know
+	// about the file (a capture time guessed from the file's mtime); the
+	// run reports them as problems of severity "warning".
+	Warnings []string
 }
+
+// Warn records a warning about the file for the ingest summary.
+func (in *Input) Warn(msg string) { in.Warnings = append(in.Warnings, msg) }
 
 // Log emits a log record that starts at byte offset.
 func (in *Input) Log(rec *forensics.LogRecord, offset int64) error {
@@ -165,8 +173,17 @@ func (in *Input) Reject(l *Line, reason string) error {
 		return nil
 	}
 	in.Stats.Rejects++
+	if in.stage != nil {
+		// through the stage, in order: the sink is not safe for two goroutines
+		raw := append([]byte(nil), l.Text[:min(len(l.Text), maxRejectRaw)]...)
+		return in.stage.push(item{reject: true, rejectLine: l.No, reason: reason, raw: raw})
+	}
 	return in.Sink.Reject(l.No, reason, l.Text)
 }
+
+// maxRejectRaw bounds the bytes of a rejected line passed on (the store
+// keeps 1 KiB of it).
+const maxRejectRaw = 1 << 10
 
 // str turns bytes into a string that is valid UTF-8, replacing invalid
 // sequences (the case database stores text as UTF-8).

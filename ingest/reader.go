@@ -19,6 +19,40 @@ type Reader interface {
 	Read(ctx context.Context, in *Input) error
 }
 
+// BinaryReader is a Reader of a binary format (binary journal files, or a
+// dump format that may carry binary data): only readers that implement it
+// are offered content that does not look like text.
+type BinaryReader interface {
+	Reader
+	ReadsBinary()
+}
+
+// WholeReader is a Reader whose files are always read whole: a file that
+// starts with the content of a file already ingested (a journal file or a
+// dump that grew, or a complete copy of one cut short) is read as a new
+// source, not from where the old content ended, which may be inside a
+// record or, for a binary journal file, mean nothing at all. The records
+// seen before are then marked as duplicates.
+type WholeReader interface {
+	Reader
+	ReadsWhole()
+}
+
+// readsWhole reports whether any of the readers of these kinds is a
+// WholeReader.
+func readsWhole(rs []Reader, kinds ...string) bool {
+	for _, r := range rs {
+		if _, ok := r.(WholeReader); ok {
+			for _, k := range kinds {
+				if r.Kind() == k {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // Sample is the start of a decompressed file, as readers sniff it.
 type Sample struct {
 	Path  string   // path of the file (names are hints only)
@@ -52,8 +86,17 @@ func Readers() []Reader {
 	return []Reader{
 		Access{},
 		AppLog{},
+		Capture{},
 		Compose{},
+		History{},
+		Journal{},
+		JournalExport{},
+		JournalJSON{},
 		Note{},
+		PGCSV{},
+		PGJSON{},
+		PSQL{},
+		Script{},
 		Text{},
 	}
 }
@@ -73,18 +116,22 @@ func checkRegistry(rs []Reader) error {
 // pick returns the reader most sure of the sample, or nil with the reason
 // none claims it.
 func pick(rs []Reader, s *Sample) (Reader, string) {
-	if reason := binaryReason(s.Head); reason != "" {
-		return nil, reason
-	}
+	binary := binaryReason(s.Head)
 	type scored struct {
 		r     Reader
 		score int
 	}
 	var best []scored
 	for _, r := range rs {
+		if _, ok := r.(BinaryReader); binary != "" && !ok {
+			continue
+		}
 		if sc := r.Sniff(s); sc > 0 {
 			best = append(best, scored{r, sc})
 		}
+	}
+	if len(best) == 0 && binary != "" {
+		return nil, binary
 	}
 	if len(best) == 0 {
 		return nil, "no reader recognises the content"

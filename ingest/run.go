@@ -375,7 +375,7 @@ func (r *runner) file(ctx context.Context, f file) (FileResult, error) {
 			return fr, nil
 		}
 		src.ID, src.Kind, passes, action = k.ID, k.Kind, k.Passes, "widened"
-	} else if k := r.grown(c); k != nil {
+	} else if k := r.grown(c); k != nil && !readsWhole(r.opts.Readers, rd.Kind(), k.Kind) {
 		src.ID, src.Kind, passes, action = k.ID, k.Kind, k.Passes, "appended"
 		if covered(k.Passes, k.Bytes, w) {
 			from, fromLine = k.Bytes, k.Lines
@@ -457,10 +457,20 @@ func (r *runner) file(ctx context.Context, f file) (FileResult, error) {
 	}
 	stats := in.Stats
 	fr.Stats = stats
+	for _, w := range in.Warnings {
+		r.problem(f.path, "warning", errors.New(w), "")
+	}
 	if rerr != nil {
 		if ctx.Err() != nil {
 			tx.Rollback()
 			return fr, ctx.Err()
+		}
+		var skip *SkipError
+		if errors.As(rerr, &skip) && stats.Rows == 0 {
+			tx.Rollback()
+			r.problem(f.path, "skipped", errors.New(skip.Reason), skip.Hint)
+			fr.Action, fr.Note = "skipped", skip.Reason
+			return fr, nil
 		}
 		if stats.Rows == 0 {
 			tx.Rollback()
@@ -490,6 +500,17 @@ func (r *runner) file(ctx context.Context, f file) (FileResult, error) {
 	r.remember(src, tx, pass)
 	return fr, nil
 }
+
+// SkipError is what a reader returns when it cannot read a file for a
+// reason outside the evidence (a system library missing at run time): the
+// file is reported as skipped with the reason and hint, and left out of
+// the case, so that a later ingest reads it once the cause is fixed.
+type SkipError struct {
+	Reason string
+	Hint   string
+}
+
+func (e *SkipError) Error() string { return e.Reason }
 
 // safeRead runs a reader, turning a panic into an error so that one bad
 // file never takes the run down.

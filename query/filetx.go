@@ -69,6 +69,8 @@ type batch struct {
 	table string
 	b     *array.RecordBuilder
 	n     int
+	bytes int // string bytes appended since the last flush
+	limit int // flush at this many string bytes (0: only at batchRows rows)
 	used  []bool
 }
 
@@ -111,12 +113,14 @@ func (b *batch) str(i int, s string, nullable bool) {
 		return
 	}
 	b.used[i] = true
+	b.bytes += len(s)
 	b.b.Field(i).(*array.StringBuilder).Append(validUTF8(s))
 }
 
 func (b *batch) json(i int, m map[string]any) {
 	if js, ok := jsonAttrs(m); ok {
 		b.used[i] = true
+		b.bytes += len(js)
 		b.b.Field(i).(*array.StringBuilder).BinaryBuilder.Append(js)
 		return
 	}
@@ -188,7 +192,7 @@ func (tx *FileTx) insertLoop() {
 
 func (tx *FileTx) maybeFlush(b *batch) error {
 	b.n++
-	if b.n < batchRows {
+	if b.n < batchRows && (b.limit == 0 || b.bytes < b.limit) {
 		return nil
 	}
 	return tx.flush(b)
@@ -199,7 +203,7 @@ func (tx *FileTx) flush(b *batch) error {
 		return nil
 	}
 	rec := b.record()
-	b.n = 0
+	b.n, b.bytes = 0, 0
 	select {
 	case tx.work <- pending{b.table, rec}:
 		return nil
@@ -264,6 +268,7 @@ func (tx *FileTx) Emit(r forensics.Record) error {
 			return fmt.Errorf("no table %q in this case database (query.Tables)", name)
 		}
 		b = newBatch(name, t.Schema)
+		b.limit = t.BatchBytes
 		if tx.extra == nil {
 			tx.extra = map[string]*batch{}
 		}

@@ -17,6 +17,13 @@ type Table struct {
 	Name   string
 	Schema *arrow.Schema
 	Append func(b *Batch, r forensics.Record) error
+	// Dedupe, when set, is an UPDATE run after each ingest that sets the
+	// table's dup_of for rows stored from more than one source.
+	Dedupe string
+	// BatchBytes, when set, also ends a record batch once its text columns
+	// hold this many bytes: wide rows make smaller batches, so memory
+	// stays flat.
+	BatchBytes int
 }
 
 // Batch is the Arrow builder a Table's Append writes one row into. Its
@@ -45,7 +52,16 @@ func (b *batch) JSON(i int, m map[string]any) { b.json(i, m) }
 // Tables lists every extra table the writer can store, in one explicit
 // list. Each is defined in its own file (query/table_*.go).
 func Tables() []Table {
-	return []Table{}
+	return []Table{
+		capturesTable(),
+		commandsTable(),
+		pgActivityTable(),
+		pgLocksTable(),
+		pgSettingsTable(),
+		pgSnapshotsTable(),
+		pgStatementsTable(),
+		journalTable(),
+	}
 }
 
 // IDColumns are the two columns every Table schema starts with.

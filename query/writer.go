@@ -239,6 +239,10 @@ func (w *Writer) SaveTemplates(ctx context.Context, ts []forensics.Template) err
 // within one file are matched copy by copy, in order, so a message logged
 // twice in the same millisecond is not taken for a duplicate of itself.
 func (w *Writer) MarkDuplicates(ctx context.Context) (int64, error) {
+	extra, err := w.markTableDuplicates(ctx)
+	if err != nil {
+		return 0, err
+	}
 	// Only records in the time span where two log sources overlap can be
 	// copies of each other; a case with one log file skips the work.
 	var lo, hi sql.NullTime
@@ -249,7 +253,7 @@ WHERE a.kind NOT IN ('access', 'note') AND b.kind NOT IN ('access', 'note')`).Sc
 		return 0, fmt.Errorf("mark duplicates: %w", err)
 	}
 	if !lo.Valid {
-		return 0, nil
+		return extra, nil
 	}
 	res, err := w.conn.ExecContext(ctx, `
 WITH k AS (
@@ -270,7 +274,28 @@ WHERE logs.id = g.id AND ((g.first_id <> g.id AND g.first_src <> g.source_id AND
 	if err != nil {
 		return 0, fmt.Errorf("mark duplicates: %w", err)
 	}
-	return res.RowsAffected()
+	n, err := res.RowsAffected()
+	return n + extra, err
+}
+
+// markTableDuplicates runs the Dedupe statement of every table that has one.
+func (w *Writer) markTableDuplicates(ctx context.Context) (int64, error) {
+	var total int64
+	for _, t := range Tables() {
+		if t.Dedupe == "" {
+			continue
+		}
+		res, err := w.conn.ExecContext(ctx, t.Dedupe)
+		if err != nil {
+			return 0, fmt.Errorf("mark duplicates in %s: %w", t.Name, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return 0, err
+		}
+		total += n
+	}
+	return total, nil
 }
 
 func (w *Writer) insertRecord(ctx context.Context, table string, rec arrow.RecordBatch) error {

@@ -162,6 +162,7 @@ read and yielded nothing; it is named, the rest was ingested).`,
 		newSourcesCmd(e),
 		newSchemaCmd(e),
 		newMigrateCmd(e),
+		newCollectCmd(e),
 		newDetectCmd(e),
 		newTimelineCmd(e),
 	)
