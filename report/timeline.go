@@ -146,10 +146,7 @@ func BuildTimeline(ctx context.Context, q Querier, fs []forensics.Finding) (*Tim
 		if inc.Responded == nil {
 			t := a.TS
 			inc.Responded = &t
-		}
-		if a.mitigates && inc.Mitigated == nil && !a.TS.Before(start) {
-			t := a.TS
-			inc.Mitigated = &t
+			break
 		}
 	}
 	res, held, err := resolvedAt(ctx, q, has, start, end, hi)
@@ -160,6 +157,7 @@ func BuildTimeline(ctx context.Context, q Querier, fs []forensics.Finding) (*Tim
 		inc.Resolved = &res
 		inc.ResolvedHeld = held
 	}
+	inc.Mitigated = mitigatedAt(actions, start, inc.Resolved)
 	secs := func(t *time.Time) *int64 {
 		if t == nil {
 			return nil
@@ -268,7 +266,7 @@ type action struct {
 func humanActions(ctx context.Context, q Querier, has map[string]bool, from, to time.Time) ([]action, error) {
 	var out []action
 	if has["commands"] {
-		rows, err := q.QueryContext(ctx, `SELECT ts, 'commands:' || id, command, coalesce(action, kind, ''), coalesce("user", '') FROM commands WHERE ts >= ? AND ts <= ? ORDER BY ts`, from, to)
+		rows, err := q.QueryContext(ctx, `SELECT ts, 'commands:' || id, command, coalesce(action, ''), coalesce("user", '') FROM commands WHERE ts >= ? AND ts <= ? ORDER BY ts`, from, to)
 		if err == nil {
 			for rows.Next() {
 				var a action
@@ -283,7 +281,7 @@ func humanActions(ctx context.Context, q Querier, has map[string]bool, from, to 
 				} else {
 					a.Text = "$ " + a.Text
 				}
-				a.mitigates = kind != "" && kind != "look_only" && kind != "other"
+				a.mitigates = kind != "" && kind != "look_only" && kind != "other" && !endsMitigation(a.Text)
 				out = append(out, a)
 			}
 			rows.Close()
@@ -312,6 +310,41 @@ func humanActions(ctx context.Context, q Querier, has map[string]bool, from, to 
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].TS.Before(out[j].TS) })
 	return out, nil
+}
+
+// endsMitigation reports whether an action undoes a mitigation
+// (maintenance mode switched off again): not itself a mitigation.
+func endsMitigation(text string) bool {
+	t := lower(text)
+	return contains(t, "maintenance") && (contains(t, "disable") || contains(t, " off") || contains(t, "deactivat"))
+}
+
+// mitigatedAt picks the action that reduced impact: of the mitigating
+// actions after the start, the last one at or before the return to
+// baseline (earlier ones, such as a cache clear that changed nothing, were
+// tried first and did not end the incident); without a resolution, the
+// first one.
+func mitigatedAt(actions []action, start time.Time, resolved *time.Time) *time.Time {
+	var first, last *time.Time
+	for i := range actions {
+		a := actions[i]
+		if !a.mitigates || a.TS.Before(start) {
+			continue
+		}
+		t := a.TS
+		if first == nil {
+			first = &t
+		}
+		// the effect of the fix can show a little before the action is
+		// logged (the last failing requests end as it runs)
+		if resolved != nil && !a.TS.After(resolved.Add(20*time.Second)) {
+			last = &t
+		}
+	}
+	if last != nil {
+		return last
+	}
+	return first
 }
 
 // resolvedAt is when error rate, failed health checks and latency went
@@ -360,22 +393,22 @@ SELECT m, coalesce(last_e, last) FROM m WHERE (e >= 2 AND e >= 0.05 * n) OR p95 
 		rows.Close()
 	}
 	if has["logs"] {
-		// minutes with more errors than the case's usual minute
-		rows, err := q.QueryContext(ctx, `
-WITH e AS (SELECT date_trunc('minute', ts) AS m, count(*) AS n, max(ts) AS last FROM logs
-           WHERE dup_of IS NULL AND level IN ('ERROR', 'CRITICAL') AND ts IS NOT NULL GROUP BY 1),
-b AS (SELECT coalesce(median(n), 0) AS med FROM e)
-SELECT e.last FROM e, b WHERE e.m >= ? AND e.m <= ? AND e.n > b.med + 2`, start.Truncate(time.Minute), hi)
+		// the last error of the incident: error records of the templates
+		// that appeared during the incident (three times or more) and never
+		// before it; a stray new error does not delay the resolution
+		var last sql.NullTime
+		err := q.QueryRowContext(ctx, `
+WITH e AS (SELECT ts, coalesce('t' || template_id::VARCHAR, message) AS k FROM logs
+           WHERE dup_of IS NULL AND level IN ('ERROR', 'CRITICAL') AND ts IS NOT NULL),
+before AS (SELECT DISTINCT k FROM e WHERE ts < ?),
+incident AS (SELECT k FROM e WHERE ts >= ? AND ts <= ? AND k NOT IN (SELECT k FROM before) GROUP BY k HAVING count(*) >= 3)
+SELECT max(ts) FROM e WHERE ts >= ? AND ts <= ? AND k IN (SELECT k FROM incident)`, start, start, end, start, hi).Scan(&last)
 		if err != nil {
 			return time.Time{}, false, fmt.Errorf("resolved: %w", err)
 		}
-		for rows.Next() {
-			var last time.Time
-			if rows.Scan(&last) == nil {
-				mark(last.UTC())
-			}
+		if last.Valid {
+			mark(last.Time.UTC())
 		}
-		rows.Close()
 	}
 	var lastBad time.Time
 	for _, v := range mins {
