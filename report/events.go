@@ -78,9 +78,9 @@ func events(ctx context.Context, q Querier, has map[string]bool, inc *Incident, 
 	// the case's events, collapsed
 	if has["events"] {
 		rows, err := q.QueryContext(ctx, `
-WITH e AS (SELECT e.*, l.template_id FROM events e
-           LEFT JOIN logs l ON e.source = 'logs' AND l.id = TRY_CAST(split_part(e.ref, ':', 2) AS BIGINT)
-           WHERE e.ts >= ? AND e.ts <= ?)
+WITH w AS (SELECT *, CASE WHEN source = 'logs' THEN TRY_CAST(split_part(ref, ':', 2) AS BIGINT) END AS lid
+           FROM events WHERE ts >= ? AND ts <= ?),
+e AS (SELECT w.*, l.template_id FROM w LEFT JOIN logs l ON l.id = w.lid)
 SELECT min(ts), max(ts), count(*), arg_min(ref, ts), arg_min(text, ts), source, kind, arg_min(severity, ts)
 FROM e
 GROUP BY source, kind, coalesce('t' || template_id::VARCHAR,

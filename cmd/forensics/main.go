@@ -79,7 +79,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		code = exitUsage
 	}
 	if ctx.Err() != nil {
-		fmt.Fprintln(stderr, "forensics: interrupted; the file being ingested was rolled back, files already done are kept. Run the same command again to finish.")
+		if len(args) > 0 && (args[0] == "ingest" || args[0] == "investigate") {
+			fmt.Fprintln(stderr, "forensics: interrupted; the file being ingested was rolled back, files already done are kept. Run the same command again to finish.")
+		} else {
+			fmt.Fprintln(stderr, "forensics: interrupted")
+		}
 		return 130
 	}
 	fmt.Fprintf(stderr, "forensics: %v\n", err)
