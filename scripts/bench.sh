@@ -17,10 +17,12 @@ go build -o bin/duckbase ./scripts/duckbase
 mkdir -p "$HOME/.lnav/formats/installed"
 cp scripts/lnav-vidbench.json "$HOME/.lnav/formats/installed/vidbench_log.json"
 
-measure() { # name cmd... ; prints "seconds maxrss_kb"
-	local out
-	out=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
-	echo "$out"
+measure() { # cmd... ; prints "seconds maxrss_kb"
+	local tf
+	tf=$(mktemp)
+	/usr/bin/time -o "$tf" -f "%e %M" "$@" >/dev/null 2>&1 || true
+	tail -1 "$tf"
+	rm -f "$tf"
 }
 declare -A T M
 for r in $(seq 1 "$ROUNDS"); do
