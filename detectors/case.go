@@ -271,15 +271,16 @@ func sortEvidence(ev []forensics.Evidence) {
 }
 
 // textSQL is a query over every text record of the case, as
-// (ts, ref, text, level, service): log records (duplicates once) and,
-// when the case has them, journald entries.
+// (ts, ref, text, level, service): log records (duplicates once, DEBUG
+// left out: no detector looks for debug output) and, when the case has
+// them, journald entries.
 func (c *Case) textSQL(ctx context.Context) string {
 	lo, hi := c.bounds()
 	w := fmt.Sprintf(" AND ts >= %s AND ts < %s", sqlTime(lo), sqlTime(hi))
 	parts := []string{}
 	if c.Has(ctx, "logs") {
 		parts = append(parts, `SELECT ts, 'logs:' || id AS ref, `+logText+` AS text, coalesce(level, '') AS level, coalesce(service, '') AS service
-		FROM logs WHERE dup_of IS NULL AND ts IS NOT NULL`+w)
+		FROM logs WHERE dup_of IS NULL AND ts IS NOT NULL AND level IS DISTINCT FROM 'DEBUG'`+w)
 	}
 	if c.Has(ctx, "journal") {
 		dup := ""
