@@ -115,7 +115,7 @@ func oomFinding(ctx context.Context, c *Case, kind, pattern, what string, ooms [
 	if len(ooms) > 1 {
 		ev = append(ev, withLink([]forensics.Evidence{last}, "last_oom")...)
 	}
-	if pre, err := c.memoryNearCapacity(ctx, kind, first.TS); err != nil {
+	if pre, err := c.memoryNearCapacity(ctx, kind, first.TS.Add(-15*time.Minute), last.TS); err != nil {
 		return f, err
 	} else if pre != nil {
 		ev = append(ev, *pre)
@@ -163,27 +163,33 @@ func oomFinding(ctx context.Context, c *Case, kind, pattern, what string, ooms [
 	return f, nil
 }
 
-// memoryNearCapacity returns the first sample, in the 15 minutes before t,
-// where GPU framebuffer use (gpu_oom) or host available memory (host_oom)
-// was near capacity — from Prometheus series or responders' captures,
-// whichever the case has.
-func (c *Case) memoryNearCapacity(ctx context.Context, kind string, t time.Time) (*forensics.Evidence, error) {
-	from := t.Add(-15 * time.Minute)
-	if c.Has(ctx, "capture_metrics") {
-		var q string
-		if kind == forensics.KindGPUOOM {
-			q = `SELECT u.ts, u.ref, 'GPU ' || coalesce(u.labels, '') || ' framebuffer ' || round(u.value) || ' MiB used of ' || round(u.value + f.value) || ' MiB'
-			FROM capture_metrics u JOIN capture_metrics f ON f.ts = u.ts AND f.labels IS NOT DISTINCT FROM u.labels AND f.metric = 'DCGM_FI_DEV_FB_FREE'
-			WHERE u.metric = 'DCGM_FI_DEV_FB_USED' AND u.value >= 0.95 * (u.value + f.value) AND u.ts >= ? AND u.ts <= ? ORDER BY u.ts LIMIT 1`
-		} else {
-			q = `SELECT ts, ref, 'available memory ' || round(value / 1048576) || ' MiB'
-			FROM capture_metrics WHERE metric = 'node_memory_MemAvailable_bytes' AND value < 268435456 AND ts >= ? AND ts <= ? ORDER BY ts LIMIT 1`
-		}
-		ev, err := evidenceRows(ctx, c.DB, "", q, from, t)
-		if err == nil && len(ev) > 0 {
-			ev[0].Link = "memory_near_capacity"
-			return &ev[0], nil
-		}
+// memoryNearCapacity returns the first sample between from and to where
+// GPU framebuffer use (gpu_oom: used >= 95 % of used+free, or of the total)
+// or host available memory (host_oom: under 256 MiB) was near capacity —
+// from the responders' captures (nvidia-smi, free) when the case has them.
+func (c *Case) memoryNearCapacity(ctx context.Context, kind string, from, to time.Time) (*forensics.Evidence, error) {
+	if !c.Has(ctx, "capture_metrics") {
+		return nil, nil
 	}
-	return nil, nil
+	var q string
+	if kind == forensics.KindGPUOOM {
+		q = `WITH u AS (SELECT ts, ref, gpu, value FROM capture_metrics WHERE metric = 'DCGM_FI_DEV_FB_USED' AND ts >= ? AND ts <= ?),
+		cap AS (SELECT ts, gpu, max(value) FILTER (WHERE metric = 'DCGM_FI_DEV_FB_TOTAL') AS total, max(value) FILTER (WHERE metric = 'DCGM_FI_DEV_FB_FREE') AS free
+		        FROM capture_metrics WHERE metric IN ('DCGM_FI_DEV_FB_TOTAL', 'DCGM_FI_DEV_FB_FREE') GROUP BY ts, gpu)
+		SELECT u.ts, u.ref, 'GPU ' || coalesce(u.gpu::VARCHAR, '?') || ' framebuffer ' || round(u.value)::BIGINT || ' MiB used of ' || round(coalesce(cap.total, u.value + cap.free))::BIGINT || ' MiB'
+		FROM u JOIN cap ON cap.ts = u.ts AND cap.gpu IS NOT DISTINCT FROM u.gpu
+		WHERE u.value >= 0.95 * coalesce(cap.total, u.value + cap.free) ORDER BY u.ts LIMIT 1`
+	} else {
+		q = `SELECT ts, ref, 'available memory ' || round(value / 1048576) || ' MiB'
+		FROM capture_metrics WHERE metric = 'node_memory_MemAvailable_bytes' AND value < 268435456 AND ts >= ? AND ts <= ? ORDER BY ts LIMIT 1`
+	}
+	ev, err := evidenceRows(ctx, c.DB, "", q, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("memory near capacity: %w", err)
+	}
+	if len(ev) == 0 {
+		return nil, nil
+	}
+	ev[0].Link = "memory_near_capacity"
+	return &ev[0], nil
 }
