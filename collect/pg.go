@@ -179,15 +179,21 @@ func (c *collector) close() {
 // setup finds what can be collected, writes pg_settings once and opens
 // the files.
 func (c *collector) setup(ctx context.Context) error {
-	res, err := c.query(ctx, `SELECT current_setting('server_version'), current_database()`)
+	res, err := c.query(ctx, `SELECT current_setting('server_version'), current_database(), current_setting('server_version_num')`)
 	if err != nil {
 		return fmt.Errorf("ask the server its version: %w", err)
 	}
+	versionNum := 0
 	if len(res.Rows) == 1 {
 		c.sum.Server, c.sum.Database = string(res.Rows[0][0]), string(res.Rows[0][1])
+		fmt.Sscan(string(res.Rows[0][2]), &versionNum)
+	}
+	blockedBy := ", pg_blocking_pids(a.pid) AS blocked_by"
+	if versionNum > 0 && versionNum < 90600 {
+		blockedBy = "" // pg_blocking_pids came with 9.6
 	}
 	c.views = []*pgView{
-		{name: "pg_stat_activity", sql: `SELECT now() AS snapshot_ts, a.*, pg_blocking_pids(a.pid) AS blocked_by
+		{name: "pg_stat_activity", sql: `SELECT now() AS snapshot_ts, a.*` + blockedBy + `
 FROM pg_stat_activity a WHERE a.pid IS DISTINCT FROM pg_backend_pid()`},
 		{name: "pg_locks", sql: `SELECT now() AS snapshot_ts, l.*,
        CASE WHEN l.relation IS NOT NULL THEN l.relation::regclass::text END AS relation_name
@@ -336,7 +342,7 @@ func (c *collector) snapshot(ctx context.Context) {
 		}
 		c.sum.Failed++
 		fmt.Fprintf(c.opts.Log, "%s snapshot failed: %v (nothing of it written; trying again in %s)\n", c.opts.Now().UTC().Format(time.TimeOnly), err, c.opts.Every)
-		if c.conn.IsClosed() || !pgconn.SafeToRetry(err) && isConnError(err) {
+		if c.conn.IsClosed() || isConnError(err) {
 			c.close()
 		}
 		return

@@ -688,3 +688,27 @@ func TestParseFloat(t *testing.T) {
 		}
 	}
 }
+
+// TestPGCSVAppended reads only the part of a CSV file appended since the
+// last ingest (collect pg appends while it runs): the header comes from
+// the part read before.
+func TestPGCSVAppended(t *testing.T) {
+	first := "snapshot_ts,pid,state,query\n2026-11-20 14:05:00+00,1,idle,SELECT 1\n"
+	more := "2026-11-20 14:05:05+00,1,active,SELECT 2\n2026-11-20 14:05:05+00,2,idle,SELECT 3\n"
+	path := filepath.Join(t.TempDir(), "pg_stat_activity-20261120T140500Z.csv")
+	if err := os.WriteFile(path, []byte(first+more), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := &memSink{}
+	in := &Input{Path: path, R: strings.NewReader(more), StartLine: 2, StartOffset: int64(len(first)), TZ: time.UTC, Sink: m}
+	if err := (PGCSV{}).Read(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	rows, frames := pgRows(m)
+	if len(rows) != 2 || len(m.rejects) > 0 || len(frames) != 0 || !in.Stats.Balanced() || in.Stats.Lines != 2 {
+		t.Fatalf("rows %d frames %d rejects %q stats %+v", len(rows), len(frames), m.rejects, in.Stats)
+	}
+	if rows[0].LineNo != 3 || pgGet(t, rows[1], "query") != "SELECT 3" {
+		t.Errorf("rows %+v", rows)
+	}
+}

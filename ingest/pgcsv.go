@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -80,6 +81,13 @@ func csvDelimiter(l []byte) byte {
 // Read implements Reader.
 func (PGCSV) Read(ctx context.Context, in *Input) error {
 	r := &csvParser{f: newPGFile(in, "csv"), in: in}
+	if in.StartOffset > 0 {
+		// reading only what was appended since the last ingest: the
+		// header is in the part read before
+		if err := r.recoverHeader(ctx); err != nil {
+			return err
+		}
+	}
 	lr := NewLineReader(in.R, in.StartLine, in.StartOffset)
 	for lr.Next() {
 		if lr.LineNo()&1023 == 0 && ctx.Err() != nil {
@@ -91,6 +99,32 @@ func (PGCSV) Read(ctx context.Context, in *Input) error {
 	}
 	if err := r.end(); err != nil {
 		return err
+	}
+	return lr.Err()
+}
+
+// recoverHeader finds the last header line before in.StartOffset, for a
+// file that grew since it was last ingested (collect pg appends to its
+// files while it runs).
+func (p *csvParser) recoverHeader(ctx context.Context) error {
+	rc, _, err := open(p.in.Path)
+	if err != nil {
+		return fmt.Errorf("reopen %s for its header: %w", p.in.Path, err)
+	}
+	defer rc.Close()
+	lr := NewLineReader(io.LimitReader(rc, p.in.StartOffset), 0, 0)
+	for lr.Next() {
+		if lr.LineNo()&1023 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if h, delim := p.header(lr.Line().Text); h != nil {
+			p.hdr, p.delim = h, delim
+		}
+	}
+	if p.hdr != nil {
+		// the rows that follow belong to a frame of their own
+		p.frame = pgFrame{hasTable: true}
+		p.fresh = true
 	}
 	return lr.Err()
 }
@@ -108,7 +142,7 @@ type csvParser struct {
 	delim   byte
 	hdr     *pgHeader
 	hdrLine []byte
-	frame   psqlFrame // the header line and the lines around it
+	frame   pgFrame // the header line and the lines around it
 	// a record spread over several lines
 	rec      []byte
 	recLines []Line // its physical lines (text cut to 1 KiB), for rejects
@@ -298,7 +332,7 @@ func (p *csvParser) openFrame(l *Line) error {
 	if err := p.closeFrame(); err != nil {
 		return err
 	}
-	p.frame = psqlFrame{open: true, first: copyLine(l)}
+	p.frame = pgFrame{open: true, first: copyLine(l)}
 	p.frame.snap = forensics.PGSnapshot{Form: "csv", Footer: -1, LineNo: l.No}
 	if p.early > 0 {
 		p.frame.first = p.earlyL

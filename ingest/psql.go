@@ -429,9 +429,9 @@ var psqlMessages = []string{"Time: ", "Timing is ", "Output format is ", "Border
 	"Tuples only is ", "Target width is ", "Default footer is ", "Line style is ", "Unicode border ", "Unicode column ",
 	"Unicode header ", "Locale-adjusted numeric output is ", "Pager won't be used "}
 
-// psqlFrame is the pg_snapshots row being built: the lines around and
-// above one table.
-type psqlFrame struct {
+// pgFrame is the pg_snapshots row being built: the lines around and
+// above one table (psql), or a CSV header line and the blank lines near it.
+type pgFrame struct {
 	snap     forensics.PGSnapshot
 	open     bool
 	hasTable bool
@@ -444,7 +444,6 @@ type psqlFrame struct {
 type psqlPending struct {
 	first  Line
 	cells  [][]byte
-	null   []bool
 	cont   []byte // per cell: the end marker of the last line ('+', '.', ' ')
 	lines  int
 	raws   []Line // the physical lines, kept for rejects (cut to 1 KiB)
@@ -455,7 +454,7 @@ type psqlPending struct {
 type psqlParser struct {
 	f       *pgFile
 	in      *Input
-	frame   psqlFrame
+	frame   pgFrame
 	table   *psqlTable
 	cand    []byte // a line that may be a header, with its position
 	candL   Line
@@ -501,7 +500,7 @@ func (p *psqlParser) openFrame(l *Line) error {
 	if err := p.closeFrame(); err != nil {
 		return err
 	}
-	p.frame = psqlFrame{open: true, first: copyLine(l)}
+	p.frame = pgFrame{open: true, first: copyLine(l)}
 	p.frame.snap = forensics.PGSnapshot{Form: "psql", Footer: -1, LineNo: l.No}
 	if p.early > 0 {
 		p.frame.first = p.earlyFirst
@@ -520,8 +519,11 @@ func (p *psqlParser) closeFrame() error {
 	fr := &p.frame
 	s := fr.snap
 	fr.open = false
-	if !fr.hasTable {
+	switch {
+	case !fr.hasTable && s.Title != "":
 		s.Note = joinNote(s.Note, "no table under this title (the capture may have been cut off)")
+	case !fr.hasTable:
+		s.Note = joinNote(s.Note, "blank lines and psql messages only, no table")
 	}
 	if s.View == "" && len(fr.text) > 0 {
 		s.Text = str(fr.text)
@@ -717,10 +719,9 @@ func (p *psqlParser) rowLine(l *Line) error {
 		pd.raws = append(pd.raws[:0], pd.first)
 		if cap(pd.cells) < len(t.cells) {
 			pd.cells = make([][]byte, len(t.cells))
-			pd.null = make([]bool, len(t.cells))
 			pd.cont = make([]byte, len(t.cells))
 		}
-		pd.cells, pd.null, pd.cont = pd.cells[:len(t.cells)], pd.null[:len(t.cells)], pd.cont[:len(t.cells)]
+		pd.cells, pd.cont = pd.cells[:len(t.cells)], pd.cont[:len(t.cells)]
 		for i, c := range t.cells {
 			pd.cells[i] = append(pd.cells[i][:0], trimCell(c.Text, t.trimLeft[i] && t.end[i] == ' ')...)
 			pd.cont[i] = t.end[i]

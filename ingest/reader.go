@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/vidbench/forensics"
 )
 
 // Reader reads one kind of evidence file. Sniff looks at a sample of the
@@ -36,6 +38,42 @@ type BinaryReader interface {
 type WholeReader interface {
 	Reader
 	ReadsWhole()
+}
+
+// DirReader is a Reader that claims a whole directory (a Prometheus data
+// directory or a single block), whose files mean nothing one by one.
+// SniffDir scores a directory as Sniff scores a file: 0 is "not mine".
+// A claimed directory is one source: its files are not offered to other
+// readers, its content hash covers every file in it (hashDir), and ReadDir
+// reads it with in.Path the directory and in.R nil, emitting rows through
+// in (which applies in.Keep and counts). window is the run's --since/--until,
+// for readers that can skip data outside it; in.Keep still decides each row.
+// Parts that could not be read (a damaged block among good ones) are
+// returned as problems, with the rest read.
+type DirReader interface {
+	Reader
+	SniffDir(path string) int
+	ReadDir(ctx context.Context, in *Input, window forensics.TimeRange) (DirReport, error)
+}
+
+// DirReport is what a DirReader tells about the directory it read.
+type DirReport struct {
+	Note     string    // a one-line summary for the ingest report
+	Problems []Problem // parts not read (severity error) or read in part (warning)
+}
+
+// pickDir returns the DirReader most sure that dir is its kind, or nil.
+func pickDir(rs []Reader, dir string) DirReader {
+	var best DirReader
+	score := 0
+	for _, r := range rs {
+		if dr, ok := r.(DirReader); ok {
+			if sc := dr.SniffDir(dir); sc > score {
+				best, score = dr, sc
+			}
+		}
+	}
+	return best
 }
 
 // readsWhole reports whether any of the readers of these kinds is a
@@ -96,6 +134,7 @@ func Readers() []Reader {
 		PGCSV{},
 		PGJSON{},
 		PSQL{},
+		Prometheus{},
 		Script{},
 		Text{},
 	}

@@ -19,8 +19,10 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sort"
 	"time"
 
@@ -142,7 +144,7 @@ func Run(ctx context.Context, st Store, paths []string, opts Options) (*Result, 
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	files, probs := walk(paths, opts.Skip)
+	files, probs := walk(paths, opts.Skip, func(dir string) DirReader { return pickDir(opts.Readers, dir) })
 	res := &Result{Problems: probs}
 	known, err := st.KnownSources(ctx)
 	if err != nil {
@@ -168,7 +170,13 @@ func Run(ctx context.Context, st Store, paths []string, opts Options) (*Result, 
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		fr, err := r.file(ctx, f)
+		var fr FileResult
+		var err error
+		if f.dir != nil {
+			fr, err = r.dir(ctx, f)
+		} else {
+			fr, err = r.file(ctx, f)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return res, ctx.Err()
@@ -640,3 +648,160 @@ func (p progressReader) Read(b []byte) (int, error) {
 }
 
 var _ = bytes.MinRead
+
+// dir ingests a directory that a DirReader claims whole, as one source:
+// its hash covers every file in it, so an unchanged copy is not read
+// twice, and a wider --since/--until adds only what earlier passes left
+// out. A directory that changed is read as a new source.
+func (r *runner) dir(ctx context.Context, f file) (FileResult, error) {
+	rd := f.dir
+	fr := FileResult{Path: f.path, Kind: rd.Kind()}
+	sha, size, err := hashDir(ctx, f.path)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fr, ctx.Err()
+		}
+		r.problem(f.path, "error", err, "a file in the directory cannot be read; check the permissions of the evidence folder")
+		fr.Action, fr.Note = "failed", err.Error()
+		return fr, nil
+	}
+	if r.opts.Progress != nil {
+		defer r.opts.Progress.Add(size)
+	}
+	src := forensics.SourceFile{Kind: rd.Kind(), Path: f.path, SHA256: sha, Bytes: size, FileBytes: size, MTime: f.info.ModTime().UTC()}
+	var passes []forensics.Pass
+	action := "new"
+	w := r.opts.Window
+	if k := r.exact(&content{sha: sha, size: size}); k != nil {
+		if covered(k.Passes, size, w) {
+			fr.Action, fr.SourceID, fr.Note = "unchanged", k.ID, "already ingested"
+			if k.Path != f.path {
+				fr.Note += " as " + k.Path
+			}
+			return fr, nil
+		}
+		src.ID, passes, action = k.ID, k.Passes, "widened"
+	}
+	fr.SourceID = src.ID
+	tx, err := r.st.BeginFile(ctx, src)
+	if err != nil {
+		return fr, fmt.Errorf("begin %s: %w", f.path, err)
+	}
+	in := &Input{Path: f.path, TZ: r.opts.TZ, Ref: f.info.ModTime(), Service: rd.Kind(), Sink: countingSink{tx, r}}
+	if !w.IsZero() || len(passes) > 0 {
+		in.Keep = func(ts time.Time, _ int64) bool {
+			if !w.Contains(ts) {
+				return false
+			}
+			for _, p := range passes {
+				if p.Window.Contains(ts) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	st := startStage(in)
+	rep, rerr := safeReadDir(ctx, rd, in, w)
+	if err := st.finish(); err != nil && rerr == nil {
+		rerr = err
+	}
+	stats := in.Stats
+	fr.Stats, fr.Note = stats, rep.Note
+	for _, p := range rep.Problems {
+		r.problem(p.Path, p.Severity, p.Err, p.Hint)
+	}
+	for _, w := range in.Warnings {
+		r.problem(f.path, "warning", errors.New(w), "")
+	}
+	if rerr != nil {
+		if ctx.Err() != nil {
+			tx.Rollback()
+			return fr, ctx.Err()
+		}
+		if stats.Rows == 0 {
+			tx.Rollback()
+			r.problem(f.path, "error", rerr, "the directory could not be read; check it (a damaged or incomplete copy?)")
+			fr.Action, fr.Note = "failed", rerr.Error()
+			return fr, nil
+		}
+		src.Status = "partial"
+		src.Problem = fmt.Sprintf("read stopped after %d rows: %v", stats.Rows, rerr)
+		r.problem(f.path, "warning", errors.New(src.Problem), "the rows before the damage were ingested")
+		action = "partial"
+	}
+	for _, p := range rep.Problems {
+		if p.Severity == "error" && src.Status == "" {
+			src.Status, src.Problem = "partial", p.String()
+		}
+	}
+	pass := forensics.Pass{ToByte: size, Window: w, Rows: stats.Rows, Rejects: stats.Rejects, Filtered: stats.Filtered, FirstTS: stats.FirstTS, LastTS: stats.LastTS}
+	if err := tx.Commit(src, pass); err != nil {
+		return fr, err
+	}
+	if action == "widened" && stats.Rows == 0 {
+		action = "unchanged"
+	}
+	fr.Action = action
+	r.res.Rows += stats.Rows
+	r.remember(src, tx, pass)
+	return fr, nil
+}
+
+// safeReadDir runs a DirReader, turning a panic into an error.
+func safeReadDir(ctx context.Context, rd DirReader, in *Input, w forensics.TimeRange) (rep DirReport, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("reader %s crashed: %v (please report this with the directory)", rd.Kind(), p)
+		}
+	}()
+	return rd.ReadDir(ctx, in, w)
+}
+
+// hashDir is the content hash of a directory read whole: the sha256 over
+// every regular file's path (relative, slash-separated, sorted), size and
+// sha256. Hidden files count too; size is the sum of the files' sizes.
+func hashDir(ctx context.Context, root string) (string, int64, error) {
+	type ent struct {
+		rel  string
+		size int64
+		sha  string
+	}
+	var ents []ent
+	buf := make([]byte, 1<<20)
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		h := sha256.New()
+		n, err := io.CopyBuffer(h, f, buf)
+		if err != nil {
+			return fmt.Errorf("hash %s: %w", p, err)
+		}
+		rel, _ := filepath.Rel(root, p)
+		ents = append(ents, ent{filepath.ToSlash(rel), n, hex.EncodeToString(h.Sum(nil))})
+		return nil
+	})
+	if err != nil {
+		return "", 0, err
+	}
+	sort.Slice(ents, func(i, j int) bool { return ents[i].rel < ents[j].rel })
+	h := sha256.New()
+	var total int64
+	for _, e := range ents {
+		fmt.Fprintf(h, "%s\x00%d\x00%s\n", e.rel, e.size, e.sha)
+		total += e.size
+	}
+	return hex.EncodeToString(h.Sum(nil)), total, nil
+}

@@ -9,29 +9,34 @@ import (
 	"strings"
 )
 
-// file is one evidence file found by the walk.
+// file is one evidence file found by the walk, or a directory that a
+// DirReader claims whole (dir set).
 type file struct {
 	path string
 	info fs.FileInfo
+	dir  DirReader
 }
 
 // walk lists the regular files under paths (files given directly are taken
 // as they are). Hidden files and folders (.git, .DS_Store) are skipped, and
-// so are the case database and its WAL when they sit in the folder.
-func walk(paths []string, skip func(path string) bool) ([]file, []Problem) {
+// so are the case database and its WAL when they sit in the folder. A
+// directory that claim returns a reader for is listed as one entry and not
+// descended into (claim may be nil).
+func walk(paths []string, skip func(path string) bool, claim func(dir string) DirReader) ([]file, []Problem) {
 	var out []file
 	var probs []Problem
 	seen := map[string]bool{}
-	add := func(p string, info fs.FileInfo) {
+	add := func(p string, info fs.FileInfo) bool {
 		abs, err := filepath.Abs(p)
 		if err != nil {
 			abs = p
 		}
 		if seen[abs] || (skip != nil && skip(abs)) {
-			return
+			return false
 		}
 		seen[abs] = true
 		out = append(out, file{path: p, info: info})
+		return true
 	}
 	for _, root := range paths {
 		info, err := os.Stat(root)
@@ -59,6 +64,16 @@ func walk(paths []string, skip func(path string) bool) ([]file, []Problem) {
 				return nil
 			}
 			if d.IsDir() {
+				if claim != nil {
+					if dr := claim(p); dr != nil {
+						if fi, err := d.Info(); err == nil {
+							if add(p, fi) {
+								out[len(out)-1].dir = dr
+							}
+							return filepath.SkipDir
+						}
+					}
+				}
 				return nil
 			}
 			if !d.Type().IsRegular() {

@@ -61,6 +61,9 @@ func Tables() []Table {
 		pgSnapshotsTable(),
 		pgStatementsTable(),
 		journalTable(),
+		promHistogramsTable(),
+		promSamplesTable(),
+		promSeriesTable(),
 	}
 }
 

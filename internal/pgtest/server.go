@@ -193,3 +193,13 @@ func (s *Server) Exec(t testing.TB, db string, args ...string) string {
 	}
 	return string(out)
 }
+
+// Restart stops the server (fast: sessions are terminated) and starts it
+// again on the same port.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	data := filepath.Join(s.Dir, "data")
+	if out, err := s.run("pg_ctl", "-D", data, "-l", filepath.Join(s.Dir, "server.log"), "-w", "-t", "60", "-m", "fast", "restart"); err != nil {
+		t.Fatalf("pg_ctl restart: %v\n%s", err, out)
+	}
+}

@@ -579,27 +579,43 @@ COMMENT ON COLUMN pg_blocking.blocker_ref IS 'evidence ref pg_locks:<id> of the 
 COMMENT ON COLUMN pg_blocking.waiting_activity_ref IS 'evidence ref pg_activity:<id> of the waiter';
 COMMENT ON COLUMN pg_blocking.blocking_activity_ref IS 'evidence ref pg_activity:<id> of the blocker';
 
--- The database in the super-timeline: one event when a backend is first
--- seen blocked by another on an object (an episode ends when the pair is
--- not seen for 10 minutes), and one when a query is first seen running 5
--- minutes or more. A snapshot read from several files counts once.
+-- The database in the super-timeline. Blocking is told per root blocker
+-- (a backend that holds what others wait for and waits for nothing
+-- itself): one event when it is first seen blocking, naming what it holds,
+-- its query and how many backends waited at most; an episode ends when
+-- it is not seen blocking for 10 minutes. Long-running queries: one event
+-- when a query is first seen running 5 minutes or more. A snapshot read
+-- from several files counts once.
 CREATE OR REPLACE VIEW events_pg AS
-WITH b AS (
-    SELECT *,
-           coalesce(epoch(snapshot_ts) - epoch(lag(snapshot_ts) OVER p) > 600, true) AS starts
-    FROM (SELECT * FROM pg_blocking WHERE blocker_granted AND snapshot_ts IS NOT NULL
-          QUALIFY row_number() OVER (PARTITION BY snapshot_ts, waiting_pid, blocking_pid, lock_target ORDER BY ref) = 1)
-    WINDOW p AS (PARTITION BY waiting_pid, blocking_pid, lock_target ORDER BY snapshot_ts)
-), be AS (
-    SELECT *, sum(starts::INTEGER) OVER (PARTITION BY waiting_pid, blocking_pid, lock_target ORDER BY snapshot_ts) AS episode
-    FROM b
+WITH blk AS (
+    SELECT * FROM pg_blocking WHERE blocker_granted AND snapshot_ts IS NOT NULL
+), waiting AS (
+    SELECT snapshot_ts, count(DISTINCT waiting_pid) AS waiting FROM blk GROUP BY snapshot_ts
+), roots AS (
+    SELECT b.* FROM blk b
+    WHERE NOT EXISTS (SELECT 1 FROM blk w WHERE w.snapshot_ts = b.snapshot_ts AND w.waiting_pid = b.blocking_pid)
+), per_snap AS (
+    SELECT r.snapshot_ts, r.blocking_pid,
+           arg_min(r.ref, r.waiting_pid) AS ref,
+           min(r.waiting_pid) AS first_waiter,
+           arg_min(r.waiting_query, r.waiting_pid) AS waiting_query,
+           string_agg(DISTINCT r.lock_target, ', ' ORDER BY r.lock_target) AS targets,
+           any_value(r.blocking_state) AS blocking_state,
+           any_value(r.blocking_query) AS blocking_query,
+           any_value(w.waiting) AS waiting
+    FROM roots r JOIN waiting w ON w.snapshot_ts = r.snapshot_ts
+    GROUP BY r.snapshot_ts, r.blocking_pid
+), ep AS (
+    SELECT *, sum(starts::INTEGER) OVER (PARTITION BY blocking_pid ORDER BY snapshot_ts) AS episode
+    FROM (SELECT *, coalesce(epoch(snapshot_ts) - epoch(lag(snapshot_ts) OVER (PARTITION BY blocking_pid ORDER BY snapshot_ts)) > 600, true) AS starts
+          FROM per_snap)
 ), bg AS (
-    SELECT min(snapshot_ts) AS ts, max(snapshot_ts) AS last_ts, count(*) AS snapshots,
-           arg_min(ref, snapshot_ts) AS ref, waiting_pid, blocking_pid, lock_target,
-           arg_min(waiting_mode, snapshot_ts) AS waiting_mode, arg_min(blocking_mode, snapshot_ts) AS blocking_mode,
-           arg_min(waiting_query, snapshot_ts) AS waiting_query, arg_min(blocking_query, snapshot_ts) AS blocking_query,
-           arg_min(blocking_state, snapshot_ts) AS blocking_state
-    FROM be GROUP BY waiting_pid, blocking_pid, lock_target, episode
+    SELECT min(snapshot_ts) AS ts, max(snapshot_ts) AS last_ts, count(*) AS snapshots, max(waiting) AS max_waiting,
+           arg_min(ref, snapshot_ts) AS ref, blocking_pid,
+           arg_min(targets, snapshot_ts) AS targets, arg_min(first_waiter, snapshot_ts) AS first_waiter,
+           arg_min(waiting_query, snapshot_ts) AS waiting_query,
+           arg_min(blocking_state, snapshot_ts) AS blocking_state, arg_min(blocking_query, snapshot_ts) AS blocking_query
+    FROM ep GROUP BY blocking_pid, episode
 ), lr AS (
     SELECT *,
            coalesce(epoch(snapshot_ts) - epoch(lag(snapshot_ts) OVER p) > 600, true) AS starts
@@ -612,12 +628,14 @@ WITH b AS (
     GROUP BY pid, query_start, episode
 )
 SELECT ts, 'pg_locks' AS source, 'pg_blocking' AS kind, 'warning' AS severity, 'postgres' AS service,
-       'pid ' || waiting_pid || ' waits for ' || waiting_mode || ' on ' || lock_target
-         || ', held as ' || blocking_mode || ' by pid ' || coalesce(blocking_pid::VARCHAR, '(prepared transaction)')
+       'pid ' || coalesce(blocking_pid::VARCHAR, '(a prepared transaction)')
          || coalesce(' (' || blocking_state || ')', '')
-         || coalesce(': ' || left(replace(blocking_query, chr(10), ' '), 200), '')
-         || coalesce(' — waiting: ' || left(replace(waiting_query, chr(10), ' '), 200), '')
-         || ' — seen in ' || snapshots || ' snapshot' || CASE WHEN snapshots > 1 THEN 's' ELSE '' END
+         || ' holds locks other backends wait for: ' || targets
+         || coalesce('; its query: ' || left(replace(blocking_query, chr(10), ' '), 200), '')
+         || ' — first waiting: pid ' || first_waiter
+         || coalesce(' (' || left(replace(waiting_query, chr(10), ' '), 120) || ')', '')
+         || '; up to ' || max_waiting || ' backend' || CASE WHEN max_waiting > 1 THEN 's' ELSE '' END || ' waiting on locks'
+         || '; seen in ' || snapshots || ' snapshot' || CASE WHEN snapshots > 1 THEN 's' ELSE '' END
          || ' until ' || strftime(last_ts AT TIME ZONE 'UTC', '%H:%M:%S') || ' UTC' AS text,
        ref
 FROM bg
@@ -628,4 +646,11 @@ SELECT ts, 'pg_activity', 'pg_long_running', 'warning', 'postgres',
          || coalesce(': ' || left(replace(query, chr(10), ' '), 300), ''),
        ref
 FROM lg;
-COMMENT ON VIEW events_pg IS 'the database in events: pg_blocking (a backend first seen waiting for a lock held by another; ref names the awaited lock in pg_locks) and pg_long_running (a query first seen running 5 minutes or more; ref names the pg_activity row)';
+COMMENT ON VIEW events_pg IS 'the database in events: pg_blocking (a root blocker, holding locks others wait for while waiting for nothing, first seen; ref names the first awaited lock in pg_locks) and pg_long_running (a query first seen running 5 minutes or more; ref names the pg_activity row)';
+COMMENT ON COLUMN events_pg.ts IS 'first snapshot showing it, UTC';
+COMMENT ON COLUMN events_pg.source IS 'pg_locks (blocking) or pg_activity (long-running query)';
+COMMENT ON COLUMN events_pg.kind IS 'pg_blocking or pg_long_running';
+COMMENT ON COLUMN events_pg.severity IS 'warning';
+COMMENT ON COLUMN events_pg.service IS 'postgres';
+COMMENT ON COLUMN events_pg.text IS 'who, what, which query, for how long';
+COMMENT ON COLUMN events_pg.ref IS 'evidence ref: pg_locks:<id> of an awaited lock, or pg_activity:<id>';
