@@ -21,6 +21,12 @@ import (
 //   - slow_query: "duration: N ms statement: ..." lines of 1 s or more: at
 //     least 3 records.
 //
+// With PostgreSQL statistics snapshots in the case it also follows
+// blocking chains in pg_blocking to their root blocker, finds statements
+// whose mean time rose far above their own baseline in pg_statement_deltas,
+// and compares connections in pg_activity with max_connections (see
+// database_pg.go).
+//
 // Each is correlated with API impact: the p95 latency and 5xx over the
 // stretch against the access log's baseline (ratio reported in details).
 // Severity is that impact (DESIGN.md rules); a database problem that did
@@ -44,6 +50,18 @@ func (Database) Detect(ctx context.Context, c *Case) ([]forensics.Finding, error
 			what: "Slow queries", rootCause: "queries ran far slower than usual"},
 	}
 	var out []forensics.Finding
+	snap, err := blockerFindings(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, snap...)
+	for _, more := range []func(context.Context, *Case) ([]forensics.Finding, error){slowStatementFindings, connectionFindings} {
+		fs, err := more(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fs...)
+	}
 	for _, r := range rules {
 		fs, err := r.detect(ctx, c)
 		if err != nil {
@@ -56,12 +74,15 @@ func (Database) Detect(ctx context.Context, c *Case) ([]forensics.Finding, error
 			fs[i].Services = []string{"postgres"}
 		}
 		if r.kind == forensics.KindLockContention {
-			// statement timeouts alone are not lock contention
+			// statement timeouts alone are not lock contention; and where the
+			// snapshots already show the blocking chain, that finding stands
 			var keep []forensics.Finding
 			for _, f := range fs {
-				if locks, _ := c.matches(ctx, patLockWait); len(between(locks, f.Start, f.End)) > 0 {
-					keep = append(keep, f)
+				locks, _ := c.matches(ctx, patLockWait)
+				if len(between(locks, f.Start, f.End)) == 0 || overlapsAny(f, snap) {
+					continue
 				}
+				keep = append(keep, f)
 			}
 			fs = keep
 		}
@@ -104,4 +125,13 @@ func correlateLatency(ctx context.Context, c *Case, f *forensics.Finding) error 
 	f.Details["api_5xx"] = fails
 	f.Details["api_impact"] = fmt.Sprintf("API p95 peaked at %.2f s, %.1fx its baseline of %.3f s; %d 5xx", d, d/b, b, fails)
 	return nil
+}
+
+func overlapsAny(f forensics.Finding, fs []forensics.Finding) bool {
+	for _, g := range fs {
+		if !f.Start.After(g.End.Add(5*time.Minute)) && !f.End.Before(g.Start.Add(-5*time.Minute)) {
+			return true
+		}
+	}
+	return false
 }

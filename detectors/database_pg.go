@@ -1,0 +1,260 @@
+package detectors
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/vidbench/forensics"
+)
+
+// The database detector's findings from PostgreSQL statistics snapshots,
+// when the case has them (pg_blocking, pg_statement_deltas, pg_activity
+// with pg_settings). See Database for the text-based findings; where both
+// see the same lock contention, the snapshot-based finding is kept and the
+// server-log lines join its evidence.
+
+// blockerFindings follows blocking chains to their root blockers: a pid
+// that holds locks others wait for and is not itself waiting in the same
+// snapshot. One finding per root blocker: how long it held the lock (its
+// transaction start to the last snapshot it blocked in), its query, and how
+// many sessions waited.
+func blockerFindings(ctx context.Context, c *Case) ([]forensics.Finding, error) {
+	if !c.Has(ctx, "pg_blocking") {
+		return nil, nil
+	}
+	lo, hi := c.bounds()
+	rows, err := c.DB.QueryContext(ctx, `
+WITH b AS (SELECT * FROM pg_blocking WHERE snapshot_ts >= ? AND snapshot_ts < ?),
+roots AS (SELECT * FROM b WHERE NOT EXISTS (
+            SELECT 1 FROM b w WHERE w.snapshot_ts = b.snapshot_ts AND w.waiting_pid = b.blocking_pid))
+SELECT blocking_pid,
+       min(coalesce(waiting_since, snapshot_ts)) AS first_wait,
+       max(snapshot_ts) AS last_seen,
+       min(blocking_xact_start) AS held_since,
+       count(DISTINCT waiting_pid) AS waiters,
+       max(n) AS max_waiting,
+       arg_max(blocking_query, snapshot_ts) AS query,
+       arg_min(blocker_ref, snapshot_ts) AS blocker_ref,
+       arg_min(ref, snapshot_ts) AS first_ref, arg_max(ref, snapshot_ts) AS last_ref,
+       arg_min(waiting_query, snapshot_ts) AS waiting_query
+FROM (SELECT *, count(*) OVER (PARTITION BY snapshot_ts, blocking_pid) AS n FROM roots)
+GROUP BY blocking_pid ORDER BY first_wait`, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("blocking chains: %w", err)
+	}
+	type blocker struct {
+		pid                     int64
+		firstWait, last, held   time.Time
+		waiters, maxWaiting     int64
+		query, bref, fref, lref string
+		waitingQuery            string
+	}
+	var bs []blocker
+	for rows.Next() {
+		var b blocker
+		var held *time.Time
+		if err := rows.Scan(&b.pid, &b.firstWait, &b.last, &held, &b.waiters, &b.maxWaiting, &b.query, &b.bref, &b.fref, &b.lref, &b.waitingQuery); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if held != nil {
+			b.held = held.UTC()
+		}
+		b.firstWait, b.last = b.firstWait.UTC(), b.last.UTC()
+		bs = append(bs, b)
+	}
+	rows.Close()
+	var out []forensics.Finding
+	for _, b := range bs {
+		// the lock wait ends where the server log shows it (a terminated
+		// blocker, the last waiting line), at the earliest the last snapshot
+		end := b.last
+		if locks, err := c.matches(ctx, patLockWait); err == nil {
+			for _, e := range between(locks, b.firstWait, b.last.Add(15*time.Minute)) {
+				if e.TS.After(end) {
+					end = e.TS
+				}
+			}
+		}
+		f := forensics.Finding{Kind: forensics.KindLockContention, Start: b.firstWait, End: end, Confidence: 0.9,
+			Services: []string{"postgres"}, Details: map[string]any{
+				"root_blocker_pid": b.pid, "blocking_query": b.query, "waiters": b.waiters, "max_waiting_at_once": b.maxWaiting}}
+		held := ""
+		if !b.held.IsZero() {
+			f.Details["held_since"] = b.held
+			held = fmt.Sprintf(", holding its transaction since %s (%s)", b.held.Format("15:04:05"), b.last.Sub(b.held).Round(time.Second))
+		}
+		f.Title = fmt.Sprintf("Lock contention: pid %d blocked %d sessions (up to %d at once)%s", b.pid, b.waiters, b.maxWaiting, held)
+		f.RootCause = fmt.Sprintf("pid %d held locks that other sessions waited for: %s", b.pid, oneLine(b.query, 160))
+		f.Evidence = []forensics.Evidence{
+			{TS: b.firstWait, Source: "pg_locks", Ref: b.fref, Text: "first waiter: " + oneLine(b.waitingQuery, 140), Link: "first_waiter"},
+			{TS: b.firstWait, Source: "pg_locks", Ref: b.bref, Text: fmt.Sprintf("root blocker pid %d: %s", b.pid, oneLine(b.query, 140)), Link: "root_blocker"},
+		}
+		if b.lref != b.fref {
+			f.Evidence = append(f.Evidence, forensics.Evidence{TS: b.last, Source: "pg_locks", Ref: b.lref, Text: "still blocked at the last snapshot", Link: "last_waiter"})
+		}
+		// the server log sees the first wait before the first snapshot does
+		from := b.firstWait.Add(-time.Minute)
+		if !b.held.IsZero() && b.held.Before(from) {
+			from = b.held
+		}
+		if locks, err := c.matches(ctx, patLockWait); err == nil {
+			if l := between(locks, from, end); len(l) > 0 {
+				f.Evidence = append(f.Evidence, withLink(l[:1], "first_lock_wait_logged")...)
+				if l[0].TS.Before(f.Start) {
+					f.Start = l[0].TS
+				}
+			}
+		}
+		if tos, err := c.matches(ctx, patStmtTO); err == nil {
+			if l := between(tos, from, end); len(l) > 0 {
+				f.Evidence = append(f.Evidence, withLink(l[:1], "first_statement_timeout")...)
+				f.Details["statement_timeouts"] = len(l)
+			}
+		}
+		sortEvidence(f.Evidence)
+		im, err := c.Impact(ctx, f.Start, f.End.Add(time.Minute))
+		if err != nil {
+			return nil, err
+		}
+		f.Severity = im.Severity
+		f.Details["impact"] = im.Reason
+		if err := correlateLatency(ctx, c, &f); err != nil {
+			return nil, err
+		}
+		f.EvidenceSQL = fmt.Sprintf(`SELECT snapshot_ts, waiting_pid, blocking_pid, lock_target, waiting_s, waiting_query, blocking_query, ref, blocker_ref
+FROM pg_blocking WHERE blocking_pid = %d AND snapshot_ts >= %s AND snapshot_ts <= %s ORDER BY snapshot_ts, waiting_pid`, b.pid, sqlTime(b.firstWait.Add(-time.Minute)), sqlTime(b.last))
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// slowStatementFindings finds queries whose mean time in an interval rose
+// far above their own baseline (5x the median of their intervals and at
+// least 100 ms more), ranked by the extra time they cost (calls x excess).
+// Intervals of one query less than 10 minutes apart form one finding.
+func slowStatementFindings(ctx context.Context, c *Case) ([]forensics.Finding, error) {
+	if !c.Has(ctx, "pg_statement_deltas") {
+		return nil, nil
+	}
+	lo, hi := c.bounds()
+	rows, err := c.DB.QueryContext(ctx, `
+WITH d AS (SELECT * FROM pg_statement_deltas WHERE calls > 0 AND interval_end >= ? AND interval_start < ?),
+base AS (SELECT queryid, median(mean_exec_time_ms) AS base_ms, count(*) AS n FROM d GROUP BY queryid)
+SELECT d.queryid, d.interval_start, d.interval_end, d.calls, d.mean_exec_time_ms, base.base_ms,
+       d.calls * (d.mean_exec_time_ms - base.base_ms) AS extra_ms, d.query, d.ref
+FROM d JOIN base USING (queryid)
+WHERE base.n >= 3 AND d.mean_exec_time_ms >= 5 * base.base_ms AND d.mean_exec_time_ms - base.base_ms >= 100
+ORDER BY d.queryid, d.interval_start`, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("statement deltas: %w", err)
+	}
+	type iv struct {
+		qid               string
+		from, to          time.Time
+		calls             int64
+		mean, base, extra float64
+		query, ref        string
+	}
+	var ivs []iv
+	for rows.Next() {
+		var x iv
+		var qid any
+		if err := rows.Scan(&qid, &x.from, &x.to, &x.calls, &x.mean, &x.base, &x.extra, &x.query, &x.ref); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		x.qid = fmt.Sprint(qid)
+		x.from, x.to = x.from.UTC(), x.to.UTC()
+		ivs = append(ivs, x)
+	}
+	rows.Close()
+	var out []forensics.Finding
+	for i := 0; i < len(ivs); {
+		j := i
+		extra, peak := 0.0, ivs[i]
+		for j < len(ivs) && ivs[j].qid == ivs[i].qid && (j == i || ivs[j].from.Sub(ivs[j-1].to) < 10*time.Minute) {
+			extra += ivs[j].extra
+			if ivs[j].mean > peak.mean {
+				peak = ivs[j]
+			}
+			j++
+		}
+		first, last := ivs[i], ivs[j-1]
+		f := forensics.Finding{Kind: forensics.KindSlowQuery, Start: first.from, End: last.to, Confidence: 0.7, Services: []string{"postgres"},
+			Details: map[string]any{"queryid": first.qid, "extra_time_s": extra / 1000, "peak_mean_ms": peak.mean, "baseline_mean_ms": peak.base}}
+		f.Title = fmt.Sprintf("Slow query: mean %.0f ms against a baseline of %.0f ms, %.1f s extra in all: %s", peak.mean, peak.base, extra/1000, oneLine(first.query, 80))
+		f.RootCause = "a query ran far slower than its own baseline: " + oneLine(first.query, 160)
+		f.Evidence = []forensics.Evidence{{TS: peak.from, Source: "pg_statements", Ref: peak.ref,
+			Text: fmt.Sprintf("%d calls, mean %.0f ms (baseline %.0f ms): %s", peak.calls, peak.mean, peak.base, oneLine(peak.query, 120)), Link: "peak_interval"}}
+		im, err := c.Impact(ctx, f.Start, f.End)
+		if err != nil {
+			return nil, err
+		}
+		f.Severity = im.Severity
+		f.Details["impact"] = im.Reason
+		if err := correlateLatency(ctx, c, &f); err != nil {
+			return nil, err
+		}
+		// a slow query that did not move API latency or errors is minor
+		if r, ok := f.Details["api_latency_ratio"].(float64); ok && r < 2 && im.Fails < 3 {
+			f.Severity = forensics.P3
+		}
+		f.EvidenceSQL = fmt.Sprintf(`SELECT interval_start, interval_end, calls, mean_exec_time_ms, exec_time_ms, query, ref FROM pg_statement_deltas
+WHERE queryid = %s ORDER BY interval_start`, sqlString(first.qid))
+		out = append(out, f)
+		i = j
+	}
+	return out, nil
+}
+
+// connectionFindings compares connections per snapshot with max_connections.
+func connectionFindings(ctx context.Context, c *Case) ([]forensics.Finding, error) {
+	if !c.Has(ctx, "pg_activity") || !c.Has(ctx, "pg_settings") {
+		return nil, nil
+	}
+	var maxConn float64
+	if err := c.DB.QueryRowContext(ctx, `SELECT coalesce(max(TRY_CAST(setting AS DOUBLE)), 0) FROM pg_settings WHERE name = 'max_connections'`).Scan(&maxConn); err != nil || maxConn <= 0 {
+		return nil, nil
+	}
+	rows, err := c.DB.QueryContext(ctx, `SELECT snapshot_ts, count(*) AS n, arg_min('pg_activity:' || id, id) FROM pg_activity
+		WHERE backend_type IS NULL OR backend_type = 'client backend' GROUP BY snapshot_ts HAVING count(*) >= ? ORDER BY 1`, math.Ceil(0.9*maxConn))
+	if err != nil {
+		return nil, fmt.Errorf("connections: %w", err)
+	}
+	var ev []forensics.Evidence
+	for rows.Next() {
+		var e forensics.Evidence
+		var n int64
+		if err := rows.Scan(&e.TS, &n, &e.Ref); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		e.TS = e.TS.UTC()
+		e.Source, e.Link = "pg_activity", "near_max_connections"
+		e.Text = fmt.Sprintf("%d connections of max_connections %.0f", n, maxConn)
+		ev = append(ev, e)
+	}
+	rows.Close()
+	var out []forensics.Finding
+	for _, cl := range clusters(ev, 10*time.Minute) {
+		f := forensics.Finding{Kind: forensics.KindConnectionExhaustion, Start: cl[0].TS, End: cl[len(cl)-1].TS, Confidence: 0.8,
+			Services: []string{"postgres"}, Evidence: cl, Details: map[string]any{"max_connections": maxConn}}
+		if len(f.Evidence) > 5 {
+			f.Evidence = f.Evidence[:5]
+		}
+		im, err := c.Impact(ctx, f.Start, f.End.Add(time.Minute))
+		if err != nil {
+			return nil, err
+		}
+		f.Severity = im.Severity
+		f.Details["impact"] = im.Reason
+		f.Title = fmt.Sprintf("Connections near max_connections (%.0f) in %d snapshots", maxConn, len(cl))
+		f.RootCause = "the database ran out of connection slots"
+		f.EvidenceSQL = fmt.Sprintf(`SELECT snapshot_ts, count(*) FROM pg_activity GROUP BY 1 HAVING count(*) >= %.0f ORDER BY 1`, math.Ceil(0.9*maxConn))
+		out = append(out, f)
+	}
+	return out, nil
+}
