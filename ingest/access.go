@@ -126,7 +126,9 @@ func parseAccess(b []byte, r *forensics.HTTPRequest) error {
 		}
 	}
 	if q, rr, ok := quoted(rest); ok {
-		r.Referer = str(q)
+		if string(q) != "-" {
+			r.Referer = str(q)
+		}
 		rest = bytes.TrimLeft(rr, " ")
 		if q, rr, ok := quoted(rest); ok {
 			r.UserAgent = str(q)
@@ -311,7 +313,9 @@ func parseAccessJSON(b []byte, r *forensics.HTTPRequest) error {
 		r.UserAgent = fmt.Sprint(v)
 	}
 	if v, ok := take(jaRef); ok {
-		r.Referer = fmt.Sprint(v)
+		if s := fmt.Sprint(v); s != "-" {
+			r.Referer = s
+		}
 	}
 	if len(m) > 0 {
 		r.Attrs = m

@@ -177,7 +177,7 @@ COMMENT ON COLUMN http_requests.path IS 'request path with query';
 COMMENT ON COLUMN http_requests.protocol IS 'HTTP version';
 COMMENT ON COLUMN http_requests.status IS 'HTTP status';
 COMMENT ON COLUMN http_requests.bytes IS 'response bytes';
-COMMENT ON COLUMN http_requests.referer IS 'referer';
+COMMENT ON COLUMN http_requests.referer IS 'referer (NULL when the log shows -)';
 COMMENT ON COLUMN http_requests.user_agent IS 'user agent (health checkers: curl, docker-healthcheck, kube-probe)';
 COMMENT ON COLUMN http_requests.response_time_s IS 'response time in seconds (NULL when the log has none)';
 COMMENT ON COLUMN http_requests.attrs IS 'other fields of the line as JSON text: attrs->>''key''';
