@@ -169,6 +169,7 @@ read and yielded nothing; it is named, the rest was ingested).`,
 		newCollectCmd(e),
 		newDetectCmd(e),
 		newTimelineCmd(e),
+		newPromQLCmd(e),
 	)
 	return root
 }

@@ -221,7 +221,7 @@ func WriteOpenMetrics(w io.Writer, series, samples int, step time.Duration) erro
 			} else {
 				v = float64((i*31+s*17)%1000) / 10
 			}
-			fmt.Fprintf(bw, "%s{job=\"bench\",instance=\"host-%d:9100\"} %g %d\n", name, s%10, v, t)
+			fmt.Fprintf(bw, "%s{job=\"bench\",instance=\"host-%d:9100\"} %g %d\n", name, s, v, t)
 		}
 	}
 	fmt.Fprintln(bw, "# EOF")
