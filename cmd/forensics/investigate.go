@@ -22,9 +22,10 @@ func newInvestigateCmd(e *env) *cobra.Command {
 		Short: "Ingest a case folder and summarise the incident",
 		Long: `investigate is the one command to run first: it ingests the case folder
 into ./<case folder name>.duckdb (or --db), then prints a summary: the
-sources, the time span, errors per minute around the worst minute, and the
-error templates that are new in the incident. Run it again after adding
-evidence: files already ingested are not read twice.`,
+sources, the time span, errors per minute around the worst minute, the
+error templates that are new in the incident, the detectors' findings (root
+cause first) and the incident timeline. Run it again after adding evidence:
+files already ingested are not read twice.`,
 		Example: `  forensics investigate ./case-2026-11-20
   forensics investigate ./case-2026-11-20 --tz Europe/Berlin --display-tz Europe/Berlin
   forensics investigate ./case --db /tmp/case.duckdb --since 2026-11-20T13:00:00Z`,

@@ -141,9 +141,10 @@ func newRootCmd(e *env) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "forensics",
 		Short: "Post-incident forensics for the vid-bench service",
-		Long: `forensics turns an incident's evidence (app, access and compose logs, and
-later journald, PostgreSQL snapshots and Prometheus data) into one DuckDB
-case file, and answers questions about it.
+		Long: `forensics turns an incident's evidence (app, access and compose logs,
+journald, PostgreSQL snapshots, the Prometheus data directory, shell history
+and saved command outputs) into one DuckDB case file, finds the root cause,
+reconstructs the incident timeline, and answers your own questions in SQL.
 
 The case file is --db FILE (or $FORENSICS_DB); without it 'investigate' uses
 ./<case folder name>.duckdb and every other command ./forensics.duckdb.
@@ -153,8 +154,10 @@ Exit codes: 0 ok, 1 failure, 2 bad usage, 3 partial (a file could not be
 read and yielded nothing; it is named, the rest was ingested).`,
 		Example: `  forensics investigate ./case-2026-11-20
   forensics ingest ./case-2026-11-20/logs --db case.duckdb --tz Europe/Berlin
+  forensics detect --db case.duckdb --explain
+  forensics timeline --db case.duckdb --format markdown
   forensics query --db case.duckdb "SELECT level, count(*) FROM logs GROUP BY ALL"
-  forensics sources --db case.duckdb`,
+  forensics promql --db case.duckdb 'sum by (status) (rate(http_requests_total[5m]))'`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
