@@ -90,7 +90,7 @@ func BuildTimeline(ctx context.Context, q Querier, fs []forensics.Finding) (*Tim
 	}
 	if root == nil {
 		inc.Severity = forensics.P3
-		inc.RootCause = "no incident: no finding with user impact"
+		inc.RootCause = "no finding with user impact"
 		if len(fs) > 0 {
 			inc.Severity = fs[0].Severity
 		}

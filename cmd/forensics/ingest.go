@@ -209,7 +209,9 @@ func printIngestSummary(out, errw io.Writer, db string, res *ingest.Result, loc 
 		fmt.Fprintf(out, "; %d records seen in more than one source marked as duplicates", res.Duplicates)
 	}
 	fmt.Fprintln(out, ".")
-	if rows == 0 && rejects == 0 {
+	if len(res.Files) == 0 && len(res.Problems) == 0 {
+		fmt.Fprintln(out, "No evidence files found: check the path (hidden files and the case file itself are left out).")
+	} else if rows == 0 && rejects == 0 {
 		fmt.Fprintln(out, "Nothing new: every readable file was already in the case.")
 	}
 	if rejects > 0 {
