@@ -8,7 +8,6 @@ import (
 	"time"
 )
 
-
 func benchText(lines int, line func(i int) string) string {
 	var b strings.Builder
 	for i := 0; i < lines; i++ {
