@@ -166,8 +166,12 @@ func oomFinding(ctx context.Context, c *Case, kind, pattern, what string, ooms [
 // memoryNearCapacity returns the first sample between from and to where
 // GPU framebuffer use (gpu_oom: used >= 95 % of used+free, or of the total)
 // or host available memory (host_oom: under 256 MiB) was near capacity —
-// from the responders' captures (nvidia-smi, free) when the case has them.
+// from Prometheus (DCGM, node exporter) or, failing that, the responders'
+// captures (nvidia-smi, free), whichever the case has.
 func (c *Case) memoryNearCapacity(ctx context.Context, kind string, from, to time.Time) (*forensics.Evidence, error) {
+	if e, err := c.promMemoryNearCapacity(ctx, kind, from, to); err != nil || e != nil {
+		return e, err
+	}
 	if !c.Has(ctx, "capture_metrics") {
 		return nil, nil
 	}

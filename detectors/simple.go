@@ -82,7 +82,8 @@ func (r textRule) finding(ctx context.Context, c *Case, cl []forensics.Evidence)
 }
 
 // DiskFull looks for a full disk: "No space left on device" (Errno 28,
-// ENOSPC), PostgreSQL's "could not extend file". Records less than 15
+// ENOSPC), PostgreSQL's "could not extend file", and, from Prometheus,
+// node_filesystem_avail_bytes under 2 % of node_filesystem_size_bytes. Records less than 15
 // minutes apart form one finding (at least 1 record). Severity: the user
 // impact over it, at least P2 (writes are failing). Evidence: the first,
 // a middle and the last record.
@@ -95,14 +96,51 @@ func (DiskFull) Name() string { return "disk_full" }
 
 // Detect implements Detector.
 func (DiskFull) Detect(ctx context.Context, c *Case) ([]forensics.Finding, error) {
-	return textRule{kind: forensics.KindDiskFull, patterns: []string{patDisk}, gap: 15 * time.Minute, min: 1, floor: forensics.P2,
+	fs, err := textRule{kind: forensics.KindDiskFull, patterns: []string{patDisk}, gap: 15 * time.Minute, min: 1, floor: forensics.P2,
 		what: "Disk full", rootCause: "a disk filled up and writes failed"}.detect(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	prom, err := promDiskFull(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return mergeOverlapping(fs, prom), nil
+}
+
+// mergeOverlapping adds the findings of extra that overlap none of fs, and
+// folds the evidence of those that do into the finding they overlap (the
+// earlier start wins).
+func mergeOverlapping(fs, extra []forensics.Finding) []forensics.Finding {
+	for _, e := range extra {
+		merged := false
+		for i := range fs {
+			f := &fs[i]
+			if !e.Start.After(f.End.Add(15*time.Minute)) && !e.End.Before(f.Start.Add(-15*time.Minute)) {
+				f.Evidence = append(f.Evidence, e.Evidence...)
+				sortEvidence(f.Evidence)
+				if e.Start.Before(f.Start) {
+					f.Start = e.Start
+				}
+				if e.End.After(f.End) {
+					f.End = e.End
+				}
+				merged = true
+				break
+			}
+		}
+		if !merged {
+			fs = append(fs, e)
+		}
+	}
+	return fs
 }
 
 // DependencyDown looks for a dependency refusing or dropping connections
 // (connection refused / Errno 111, psycopg2 OperationalError, redis
 // ConnectionError, server closed the connection): at least 3 records less
-// than 5 minutes apart. The dependency is named from the text (postgres,
+// than 5 minutes apart; and, from Prometheus, pg_up / redis_up at 0 for two
+// samples or more. The dependency is named from the text (postgres,
 // redis). Severity: the user impact over the cluster. Evidence: first,
 // middle and last record.
 type DependencyDown struct{}
@@ -119,12 +157,19 @@ func (DependencyDown) Detect(ctx context.Context, c *Case) ([]forensics.Finding,
 		// PostgreSQL's own "could not receive data from client: Connection
 		// reset by peer" is a client going away, not the database down.
 		exclude: []string{"from client", "client disconnected"}}.detect(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	for i := range fs {
 		dep := dependencyName(fs[i].Evidence)
 		fs[i].Services = []string{dep}
 		fs[i].Title = "Dependency unreachable (" + dep + "): " + fs[i].Title[len("Dependency unreachable: "):]
 	}
-	return fs, err
+	prom, err := promDependencyDown(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return mergeOverlapping(fs, prom), nil
 }
 
 func dependencyName(ev []forensics.Evidence) string {
