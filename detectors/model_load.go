@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/vidbench/forensics"
@@ -89,10 +90,13 @@ func otherModelsRunning(ctx context.Context, c *Case, model string, from, to tim
 	if err != nil {
 		return 0, err
 	}
-	n := 0
 	m := lower(model)
-	for _, e := range between(ok, from, to.Add(5*time.Minute)) {
-		if !contains(lower(e.Text), m) {
+	n := 0
+	to = to.Add(5 * time.Minute)
+	// ok is in time order: skip to the stretch, stop after it
+	i := sort.Search(len(ok), func(i int) bool { return !ok[i].TS.Before(from) })
+	for ; i < len(ok) && !ok[i].TS.After(to); i++ {
+		if !strings.Contains(strings.ToLower(ok[i].Text), m) {
 			n++
 		}
 	}
