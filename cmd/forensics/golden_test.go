@@ -40,8 +40,10 @@ func TestFixtureGolden(t *testing.T) {
 	root := repoRoot(t)
 	caseDir := "fixtures/cases/gpu-oom"
 	before := manifest(t, filepath.Join(root, caseDir))
-	db := filepath.Join(t.TempDir(), "gpu-oom.duckdb")
-	r := runBin(t, root, nil, "investigate", caseDir, "--db", db)
+	tmp := t.TempDir()
+	db := filepath.Join(tmp, "gpu-oom.duckdb")
+	out := filepath.Join(tmp, "out")
+	r := runBin(t, root, nil, "investigate", caseDir, "--db", db, "--out", out)
 	if r.code != 0 {
 		t.Fatalf("investigate: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
@@ -53,6 +55,29 @@ func TestFixtureGolden(t *testing.T) {
 			t.Errorf("investigate summary lacks %q:\n%s", want, r.stdout)
 		}
 	}
+	mdPath := filepath.Join(out, "report.md")
+	if !strings.Contains(r.stdout, "Report: "+mdPath) {
+		t.Errorf("investigate does not print the report's path %s:\n%s", mdPath, r.stdout)
+	}
+	written, err := os.ReadFile(mdPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := must(t, root, "report", "--db", db)
+	if again := must(t, root, "report", "--db", db); again != md {
+		t.Error("two runs of report differ")
+	}
+	if string(written) != md {
+		t.Error("investigate's report.md differs from 'forensics report'")
+	}
+	for _, want := range []string{"# Incident Report: ", "## Summary\n", "- **Severity**: P1", "## Timeline\n| Time | Action |\n|------|--------|\n",
+		"## Root Cause\n", "ref logs:", "## Impact Assessment\n", "## Response Evaluation\n", "no alert fired",
+		"## Action Items\n| Item | Owner | Due Date | Status |\n", "GPU memory headroom", "## Lessons Learned\n", "Times are in UTC.", "benchmark.log.2.gz"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	golden(t, "report", md)
 	golden(t, "sources", must(t, root, "sources", "--db", db))
 	golden(t, "errors_per_minute", must(t, root, "query", "--db", db, "--format", "markdown",
 		`SELECT minute, source, service, errors, total FROM errors_per_minute

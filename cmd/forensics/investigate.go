@@ -16,7 +16,8 @@ import (
 
 func newInvestigateCmd(e *env) *cobra.Command {
 	o := &ingestOptions{}
-	var displayTZ string
+	var displayTZ, out string
+	var noRedact bool
 	cmd := &cobra.Command{
 		Use:   "investigate CASE_DIR",
 		Short: "Ingest a case folder and summarise the incident",
@@ -24,7 +25,9 @@ func newInvestigateCmd(e *env) *cobra.Command {
 into ./<case folder name>.duckdb (or --db), then prints a summary: the
 sources, the time span, errors per minute around the worst minute, the
 error templates that are new in the incident, the detectors' findings (root
-cause first) and the incident timeline. Run it again after adding evidence:
+cause first) and the incident timeline, and writes the post-incident report
+(report.md) into --out (default ./<case folder name>-report/, never inside
+the case folder). Run it again after adding evidence:
 files already ingested are not read twice.`,
 		Example: `  forensics investigate ./case-2026-11-20
   forensics investigate ./case-2026-11-20 --tz Europe/Berlin --display-tz Europe/Berlin
@@ -45,6 +48,12 @@ files already ingested are not read twice.`,
 			}
 			abs, _ := filepath.Abs(dir)
 			name := strings.TrimSuffix(filepath.Base(abs), string(filepath.Separator))
+			if out == "" {
+				out = name + "-report"
+			}
+			if err := checkOutDir(abs, out); err != nil {
+				return err
+			}
 			db := dbPath(cmd, e, name+".duckdb")
 			res, err := ingestPaths(cmd.Context(), e, db, []string{dir}, o)
 			if err != nil {
@@ -71,9 +80,25 @@ files already ingested are not read twice.`,
 				return err
 			}
 			fmt.Fprintln(e.stdout)
-			if err := report.WriteTimeline(e.stdout, tl, "table", tz); err != nil {
+			shown := tl
+			if !noRedact {
+				shown = report.RedactTimeline(tl)
+			}
+			if err := report.WriteTimeline(e.stdout, shown, "table", tz); err != nil {
 				return err
 			}
+			md, err := markdownReport(cmd.Context(), st, fs, tl, tz, noRedact)
+			if err != nil {
+				return err
+			}
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return err
+			}
+			mdPath := filepath.Join(out, "report.md")
+			if err := os.WriteFile(mdPath, md, 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "\nReport: %s\n", mdPath)
 			fmt.Fprintf(e.stdout, "\nAsk your own questions: forensics query --db %s \"SELECT * FROM events ORDER BY ts LIMIT 50\"\n", db)
 			if res.Partial() {
 				return &exitError{code: exitPartial}
@@ -82,6 +107,42 @@ files already ingested are not read twice.`,
 		},
 	}
 	o.flags(cmd)
-	cmd.Flags().StringVar(&displayTZ, "display-tz", "UTC", "zone in which the summary shows times")
+	cmd.Flags().StringVar(&displayTZ, "display-tz", "UTC", "zone in which the summary and the report show times")
+	cmd.Flags().StringVar(&out, "out", "", "folder for report.md (default ./<case folder name>-report/; never inside the case folder)")
+	cmd.Flags().BoolVar(&noRedact, "no-redact", false, "do not redact passwords, tokens and keys in the timeline and report")
 	return cmd
+}
+
+// checkOutDir refuses an output folder inside the evidence folder caseAbs
+// (or the evidence folder itself), following symbolic links where the
+// folders exist.
+func checkOutDir(caseAbs, out string) error {
+	o, err := filepath.Abs(out)
+	if err != nil {
+		return err
+	}
+	c := caseAbs
+	if r, err := filepath.EvalSymlinks(c); err == nil {
+		c = r
+	}
+	// resolve the deepest existing parent of out
+	rest := ""
+	p := o
+	for {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			o = filepath.Join(r, rest)
+			break
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			break
+		}
+		rest = filepath.Join(filepath.Base(p), rest)
+		p = parent
+	}
+	rel, err := filepath.Rel(c, o)
+	if err == nil && (rel == "." || (rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)))) {
+		return usageError("--out %s is inside the evidence folder %s: the report must never be written into the evidence", out, caseAbs)
+	}
+	return nil
 }

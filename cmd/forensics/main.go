@@ -173,6 +173,7 @@ read and yielded nothing; it is named, the rest was ingested).`,
 		newDetectCmd(e),
 		newTimelineCmd(e),
 		newPromQLCmd(e),
+		newReportCmd(e),
 	)
 	return root
 }

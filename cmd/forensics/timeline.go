@@ -12,6 +12,7 @@ import (
 
 func newTimelineCmd(e *env) *cobra.Command {
 	var format, displayTZ, tz, since, until string
+	var noRedact bool
 	cmd := &cobra.Command{
 		Use:   "timeline",
 		Short: "Reconstruct the incident timeline",
@@ -24,7 +25,8 @@ in order with their phase (trigger, impact, detection, response, recovery).
 Repeated events collapse into one line with a count.
 
 --format markdown prints the report's "| Time | Action |" table; json is the
-contract of DESIGN.md (UTC); --display-tz changes only what people read.`,
+contract of DESIGN.md (UTC); --display-tz changes only what people read.
+Passwords, tokens and keys in event texts are redacted unless --no-redact.`,
 		Example: `  forensics timeline --db case.duckdb
   forensics timeline --format markdown --display-tz Europe/Berlin >> report.md
   forensics timeline --format json | jq .incident`,
@@ -54,11 +56,15 @@ contract of DESIGN.md (UTC); --display-tz changes only what people read.`,
 			if err != nil {
 				return err
 			}
+			if !noRedact {
+				tl = report.RedactTimeline(tl)
+			}
 			return report.WriteTimeline(e.stdout, tl, format, loc)
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table, markdown, json, jsonl, csv")
 	cmd.Flags().StringVar(&displayTZ, "display-tz", "UTC", "zone in which table and markdown show times")
+	cmd.Flags().BoolVar(&noRedact, "no-redact", false, "do not redact passwords, tokens and keys found in the evidence")
 	cmd.Flags().StringVar(&since, "since", "", "look only at records at or after this time")
 	cmd.Flags().StringVar(&until, "until", "", "look only at records before this time")
 	cmd.Flags().StringVar(&tz, "tz", "UTC", "zone of --since/--until when they carry none")

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vidbench/forensics"
+	"github.com/vidbench/forensics/query"
+	"github.com/vidbench/forensics/report"
+)
+
+func newReportCmd(e *env) *cobra.Command {
+	var format, out, displayTZ, tz, since, until string
+	var noRedact bool
+	cmd := &cobra.Command{
+		Use:   "report",
+		Short: "Write the post-incident report",
+		Long: `report runs the detectors (read-only), reconstructs the timeline and writes
+the playbook's post-incident report template, section by section, filled from
+the case: Summary, Timeline, Root Cause (with its chain of evidence and refs),
+Impact Assessment, Response Evaluation (measured facts), suggested Action
+Items, and an appendix listing every evidence file with its sha256. Sections
+only people can write are marked as blanks.
+
+Passwords, tokens and keys found in the evidence are redacted unless
+--no-redact; the case file keeps the raw evidence. Times follow --display-tz
+(UTC by default, said in the header). Only --format markdown exists so far.`,
+		Example: `  forensics report --db case.duckdb -o report.md
+  forensics report --db case.duckdb --display-tz Europe/Berlin`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch format {
+			case "markdown", "md":
+			case "html":
+				return usageError("--format html is not implemented yet: use markdown")
+			default:
+				return usageError("--format %q: use markdown", format)
+			}
+			loc, err := time.LoadLocation(displayTZ)
+			if err != nil {
+				return usageError("--display-tz %q: %v", displayTZ, err)
+			}
+			w, err := windowFlags(tz, since, until)
+			if err != nil {
+				return err
+			}
+			st, err := openRead(cmd.Context(), cmd, e)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			fs, err := runDetectors(cmd.Context(), st, w)
+			if err != nil {
+				return err
+			}
+			md, err := markdownReport(cmd.Context(), st, fs, nil, loc, noRedact)
+			if err != nil {
+				return err
+			}
+			if out == "" || out == "-" {
+				_, err = e.stdout.Write(md)
+				return err
+			}
+			return os.WriteFile(out, md, 0o644)
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "markdown", "output format: markdown (html is not implemented yet)")
+	cmd.Flags().StringVarP(&out, "output", "o", "", "write the report to this file (default standard output)")
+	cmd.Flags().StringVar(&displayTZ, "display-tz", "UTC", "zone in which the report shows times")
+	cmd.Flags().BoolVar(&noRedact, "no-redact", false, "do not redact passwords, tokens and keys found in the evidence")
+	cmd.Flags().StringVar(&since, "since", "", "look only at records at or after this time")
+	cmd.Flags().StringVar(&until, "until", "", "look only at records before this time")
+	cmd.Flags().StringVar(&tz, "tz", "UTC", "zone of --since/--until when they carry none")
+	return cmd
+}
+
+// markdownReport builds the Markdown report of the case; tl is built when nil.
+func markdownReport(ctx context.Context, st *query.Store, fs []forensics.Finding, tl *report.Timeline, loc *time.Location, noRedact bool) ([]byte, error) {
+	if tl == nil {
+		var err error
+		if tl, err = report.BuildTimeline(ctx, st.DB, fs); err != nil {
+			return nil, err
+		}
+	}
+	srcs, err := report.LoadSources(ctx, st.DB)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := report.WriteMarkdownReport(&b, tl, fs, srcs, report.ReportOptions{TZ: loc, NoRedact: noRedact}); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
