@@ -1,6 +1,7 @@
 package report
 
 import (
+	"github.com/vidbench/forensics"
 	"regexp"
 )
 
@@ -65,4 +66,32 @@ func RedactTimeline(tl *Timeline) *Timeline {
 		out.Events[i] = e
 	}
 	return &out
+}
+
+// RedactFindings returns a copy of fs with every text from the evidence
+// redacted: titles, root causes, evidence texts and details.
+func RedactFindings(fs []forensics.Finding) []forensics.Finding {
+	out := make([]forensics.Finding, len(fs))
+	for i, f := range fs {
+		f.Title = Redact(f.Title)
+		f.RootCause = Redact(f.RootCause)
+		ev := make([]forensics.Evidence, len(f.Evidence))
+		for j, e := range f.Evidence {
+			e.Text = Redact(e.Text)
+			ev[j] = e
+		}
+		f.Evidence = ev
+		if len(f.Details) > 0 {
+			d := make(map[string]any, len(f.Details))
+			for k, v := range f.Details {
+				if s, ok := v.(string); ok {
+					v = Redact(s)
+				}
+				d[k] = v
+			}
+			f.Details = d
+		}
+		out[i] = f
+	}
+	return out
 }

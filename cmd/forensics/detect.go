@@ -15,6 +15,7 @@ import (
 	"github.com/vidbench/forensics"
 	"github.com/vidbench/forensics/detectors"
 	"github.com/vidbench/forensics/query"
+	"github.com/vidbench/forensics/report"
 )
 
 type detectOptions struct {
@@ -22,6 +23,7 @@ type detectOptions struct {
 	explain   bool
 	since     string
 	until     string
+	noRedact  bool
 	tz        string
 	displayTZ string
 }
@@ -61,6 +63,9 @@ prints the SQL that lists a finding's evidence.
 			if err != nil {
 				return err
 			}
+			if !o.noRedact {
+				fs = report.RedactFindings(fs)
+			}
 			if o.format == "json" {
 				return writeFindingsJSON(e.stdout, fs)
 			}
@@ -74,6 +79,7 @@ prints the SQL that lists a finding's evidence.
 	}
 	cmd.Flags().StringVar(&o.format, "format", "table", "output format: table or json")
 	cmd.Flags().BoolVar(&o.explain, "explain", false, "print each finding's evidence SQL")
+	cmd.Flags().BoolVar(&o.noRedact, "no-redact", false, "show passwords, tokens and keys found in the evidence (redacted by default)")
 	cmd.Flags().StringVar(&o.since, "since", "", "look only at records at or after this time")
 	cmd.Flags().StringVar(&o.until, "until", "", "look only at records before this time")
 	cmd.Flags().StringVar(&o.tz, "tz", "UTC", "zone of --since/--until when they carry none")

@@ -64,7 +64,10 @@ func TestReportRedactsAndEscapes(t *testing.T) {
 	md := must(t, dir, "report", "--db", db)
 	tlmd := must(t, dir, "timeline", "--db", db, "--format", "markdown")
 	tljson := must(t, dir, "timeline", "--db", db, "--format", "json")
-	for name, out := range map[string]string{"report.md": string(written), "report": md, "timeline markdown": tlmd, "timeline json": tljson, "investigate": r.stdout} {
+	detjson := must(t, dir, "detect", "--db", db, "--format", "json")
+	dettable := must(t, dir, "detect", "--db", db)
+	for name, out := range map[string]string{"report.md": string(written), "report": md, "timeline markdown": tlmd, "timeline json": tljson,
+		"investigate": r.stdout, "detect json": detjson, "detect table": dettable} {
 		for _, s := range secrets {
 			if strings.Contains(out, s) {
 				t.Errorf("%s shows the secret %q", name, s)
@@ -94,6 +97,9 @@ func TestReportRedactsAndEscapes(t *testing.T) {
 	}
 	if out := must(t, dir, "timeline", "--db", db, "--format", "json", "--no-redact"); !strings.Contains(out, "pgEnvSecret9") {
 		t.Error("timeline --no-redact hides the secret")
+	}
+	if out := must(t, dir, "detect", "--db", db, "--format", "json", "--no-redact"); !strings.Contains(out, "S3cretPw0rd") {
+		t.Error("detect --no-redact hides the secret")
 	}
 
 	// -o writes the file; --out inside the evidence folder is refused

@@ -74,7 +74,11 @@ files already ingested are not read twice.`,
 				return err
 			}
 			fmt.Fprintln(e.stdout, "\nFindings (root cause first):")
-			writeFindings(e.stdout, fs, tz, false)
+			if noRedact {
+				writeFindings(e.stdout, fs, tz, false)
+			} else {
+				writeFindings(e.stdout, report.RedactFindings(fs), tz, false)
+			}
 			tl, err := report.BuildTimeline(cmd.Context(), st.DB, fs)
 			if err != nil {
 				return err
