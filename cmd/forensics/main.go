@@ -172,6 +172,7 @@ read and yielded nothing; it is named, the rest was ingested).`,
 		newCollectCmd(e),
 		newDetectCmd(e),
 		newTimelineCmd(e),
+		newExportCmd(e),
 		newPromQLCmd(e),
 		newReportCmd(e),
 	)
