@@ -27,6 +27,7 @@ type Case struct {
 	http   []HTTPMinute
 	httpOK bool
 
+	has        map[string]bool // Has, answered once per table
 	text       []textRow
 	classified bool
 	health     []healthCheck
@@ -57,10 +58,17 @@ func (c *Case) Has(ctx context.Context, table string) bool {
 	if !c.tables[table] {
 		return false
 	}
+	if v, ok := c.has[table]; ok {
+		return v
+	}
 	var n int
 	if err := c.DB.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+table+` LIMIT 1)`).Scan(&n); err != nil {
 		return false
 	}
+	if c.has == nil {
+		c.has = map[string]bool{}
+	}
+	c.has[table] = n > 0
 	return n > 0
 }
 

@@ -30,7 +30,7 @@ var modelName = regexp.MustCompile(`(?i)model[ =:'"]+([A-Za-z0-9][A-Za-z0-9_.\-/
 // modelOf extracts a model name from a record's text.
 func modelOf(text string) string {
 	for _, m := range modelName.FindAllStringSubmatch(text, -1) {
-		switch lower(m[1]) {
+		switch strings.ToLower(m[1]) {
 		case "load", "loading", "download", "the", "from", "file", "weights", "checkpoint", "in", "for", "registry", "cache":
 			continue
 		}
@@ -90,7 +90,7 @@ func otherModelsRunning(ctx context.Context, c *Case, model string, from, to tim
 	if err != nil {
 		return 0, err
 	}
-	m := lower(model)
+	m := strings.ToLower(model)
 	n := 0
 	to = to.Add(5 * time.Minute)
 	// ok is in time order: skip to the stretch, stop after it

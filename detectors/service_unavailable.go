@@ -3,6 +3,7 @@ package detectors
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/vidbench/forensics"
@@ -134,11 +135,7 @@ WHERE dup_of IS NULL AND status >= 500 AND ts >= %s AND ts <= %s ORDER BY ts`, s
 }
 
 func sortRuns(rs []downRun) {
-	for i := 1; i < len(rs); i++ {
-		for j := i; j > 0 && rs[j].from.Before(rs[j-1].from); j-- {
-			rs[j], rs[j-1] = rs[j-1], rs[j]
-		}
-	}
+	sort.Slice(rs, func(i, j int) bool { return rs[i].from.Before(rs[j].from) })
 }
 
 func dedupeEvidence(ev []forensics.Evidence) []forensics.Evidence {

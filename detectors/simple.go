@@ -3,6 +3,7 @@ package detectors
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/vidbench/forensics"
@@ -31,9 +32,9 @@ func (r textRule) detect(ctx context.Context, c *Case) ([]forensics.Finding, err
 		var keep []forensics.Evidence
 	next:
 		for _, m := range ms {
-			t := lower(m.Text)
+			t := strings.ToLower(m.Text)
 			for _, x := range r.exclude {
-				if contains(t, x) {
+				if strings.Contains(t, x) {
 					continue next
 				}
 			}
@@ -174,11 +175,11 @@ func (DependencyDown) Detect(ctx context.Context, c *Case) ([]forensics.Finding,
 
 func dependencyName(ev []forensics.Evidence) string {
 	for _, e := range ev {
-		t := lower(e.Text)
+		t := strings.ToLower(e.Text)
 		switch {
-		case contains(t, "redis") || contains(t, "6379"):
+		case strings.Contains(t, "redis") || strings.Contains(t, "6379"):
 			return "redis"
-		case contains(t, "psycopg") || contains(t, "postgres") || contains(t, "5432") || contains(t, "sqlalchemy"):
+		case strings.Contains(t, "psycopg") || strings.Contains(t, "postgres") || strings.Contains(t, "5432") || strings.Contains(t, "sqlalchemy"):
 			return "postgres"
 		}
 	}
@@ -201,23 +202,4 @@ func (GPUFault) Name() string { return "gpu_fault" }
 func (GPUFault) Detect(ctx context.Context, c *Case) ([]forensics.Finding, error) {
 	return textRule{kind: forensics.KindGPUFault, patterns: []string{patXid}, gap: 30 * time.Minute, min: 1, floor: forensics.P2,
 		what: "GPU fault (NVIDIA Xid)", rootCause: "a GPU reported a hardware fault"}.detect(ctx, c)
-}
-
-func lower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 32
-		}
-	}
-	return string(b)
-}
-
-func contains(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
-		}
-	}
-	return false
 }

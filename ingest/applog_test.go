@@ -81,7 +81,7 @@ func TestAppLogLayouts(t *testing.T) {
 			in:   "2026-11-20 14:02:11,532 ERROR [a] bad \xff\xfe bytes \x00 here\n",
 			rows: 1,
 			first: forensics.LogRecord{TS: ts("2026-11-20T14:02:11.532Z"), Level: "ERROR", Logger: "a",
-				Message: "bad \uFFFD\uFFFD bytes \x00 here", Lines: 1, Layout: "bracket"},
+				Message: "bad \uFFFD bytes \x00 here", Lines: 1, Layout: "bracket"},
 		},
 		{
 			name:  "out-of-order times are kept as they are",

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"io"
 	"time"
 	"unicode/utf8"
@@ -185,26 +186,11 @@ func (in *Input) Reject(l *Line, reason string) error {
 // keeps 1 KiB of it).
 const maxRejectRaw = 1 << 10
 
-// str turns bytes into a string that is valid UTF-8, replacing invalid
-// sequences (the case database stores text as UTF-8).
+// str turns bytes into a string that is valid UTF-8, replacing each run of
+// invalid bytes with U+FFFD (the case database stores text as UTF-8).
 func str(b []byte) string {
 	if utf8.Valid(b) {
 		return string(b)
 	}
-	return string(toValidUTF8(b))
-}
-
-func toValidUTF8(b []byte) []byte {
-	out := make([]byte, 0, len(b)+8)
-	for len(b) > 0 {
-		r, size := utf8.DecodeRune(b)
-		if r == utf8.RuneError && size <= 1 {
-			out = append(out, "\uFFFD"...)
-			b = b[1:]
-			continue
-		}
-		out = append(out, b[:size]...)
-		b = b[size:]
-	}
-	return out
+	return string(bytes.ToValidUTF8(b, []byte("\uFFFD")))
 }

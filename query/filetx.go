@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -131,7 +132,7 @@ func validUTF8(s string) string {
 	if utf8.ValidString(s) {
 		return s
 	}
-	return string([]rune(s))
+	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
 // FileTx receives the rows of one file inside one transaction. It

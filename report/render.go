@@ -11,6 +11,8 @@ import (
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/vidbench/forensics/query"
 )
 
 // TimelineFormats lists the formats of WriteTimeline.
@@ -141,12 +143,9 @@ func eventText(e Event, tz *time.Location, n int) string {
 	return txt
 }
 
-// MarkdownCell escapes text for one Markdown table cell.
-func MarkdownCell(s string) string {
-	r := strings.NewReplacer("\\", "\\\\", "|", "\\|", "`", "\\`", "<", "&lt;", ">", "&gt;", "&", "&amp;",
-		"\r\n", "<br>", "\n", "<br>", "\r", " ", "\t", " ", "*", "\\*", "_", "\\_", "[", "\\[", "]", "\\]")
-	return r.Replace(s)
-}
+// MarkdownCell escapes text for one Markdown table cell (query's
+// escaper: pipes, backticks, HTML and line breaks cannot break the table).
+func MarkdownCell(s string) string { return query.MarkdownCell(s) }
 
 func writeMarkdown(w io.Writer, tl *Timeline, tz *time.Location) error {
 	var b strings.Builder

@@ -243,7 +243,7 @@ func firstAlert(ctx context.Context, q Querier, has map[string]bool, from, to ti
 	var t sql.NullTime
 	err := q.QueryRowContext(ctx, `SELECT min(coalesce(firing_from, ts)) FROM (SELECT * FROM alerts) a
 		WHERE alertstate = 'firing' AND alertname NOT IN ('Watchdog', 'InfoInhibitor', 'DeadMansSwitch')
-		AND lower(coalesce(severity, '')) NOT IN ('info', 'none')
+		AND strings.ToLower(coalesce(severity, '')) NOT IN ('info', 'none')
 		AND coalesce(firing_from, ts) >= ? AND coalesce(firing_from, ts) <= ?`, from, to).Scan(&t)
 	if err != nil {
 		// an alerts view of another shape: no alert milestone rather than a failure
@@ -301,7 +301,7 @@ func humanActions(ctx context.Context, q Querier, has map[string]bool, from, to 
 			}
 			a.TS = a.TS.UTC()
 			a.Source, a.Kind, a.Count = "logs", "human_action", 1
-			if contains(lower(a.Text), "maintenance mode") && (contains(lower(a.Text), "disabled") || contains(lower(a.Text), "off")) {
+			if strings.Contains(strings.ToLower(a.Text), "maintenance mode") && (strings.Contains(strings.ToLower(a.Text), "disabled") || strings.Contains(strings.ToLower(a.Text), "off")) {
 				a.mitigates = false
 			}
 			out = append(out, a)
@@ -315,8 +315,8 @@ func humanActions(ctx context.Context, q Querier, has map[string]bool, from, to 
 // endsMitigation reports whether an action undoes a mitigation
 // (maintenance mode switched off again): not itself a mitigation.
 func endsMitigation(text string) bool {
-	t := lower(text)
-	return contains(t, "maintenance") && (contains(t, "disable") || contains(t, " off") || contains(t, "deactivat"))
+	t := strings.ToLower(text)
+	return strings.Contains(t, "maintenance") && (strings.Contains(t, "disable") || strings.Contains(t, " off") || strings.Contains(t, "deactivat"))
 }
 
 // mitigatedAt picks the action that reduced impact: of the mitigating
@@ -462,7 +462,3 @@ func appendUnique(xs []string, x string) []string {
 	}
 	return append(xs, x)
 }
-
-func lower(s string) string { return strings.ToLower(s) }
-
-func contains(s, sub string) bool { return strings.Contains(s, sub) }
