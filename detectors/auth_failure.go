@@ -29,7 +29,7 @@ func (AuthFailure) Detect(ctx context.Context, c *Case) ([]forensics.Finding, er
 		return nil, nil
 	}
 	lo, hi := c.bounds()
-	rows, err := c.DB.QueryContext(ctx, `SELECT date_trunc('minute', ts), count(*), count(DISTINCT coalesce("user", client))
+	rows, err := c.DB.QueryContext(ctx, `SELECT `+minuteSQL("ts")+`, count(*), count(DISTINCT coalesce("user", client))
 		FROM http_requests WHERE dup_of IS NULL AND status IN (401, 403) AND ts >= ? AND ts < ? GROUP BY 1 ORDER BY 1`, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("auth failures: %w", err)
@@ -41,10 +41,12 @@ func (AuthFailure) Detect(ctx context.Context, c *Case) ([]forensics.Finding, er
 	var ams []am
 	for rows.Next() {
 		var a am
-		if err := rows.Scan(&a.m, &a.n, &a.du); err != nil {
+		var us int64
+		if err := rows.Scan(&us, &a.n, &a.du); err != nil {
 			rows.Close()
 			return nil, err
 		}
+		a.m = time.UnixMicro(us)
 		ams = append(ams, a)
 	}
 	rows.Close()

@@ -53,7 +53,24 @@ func NewCase(ctx context.Context, db Querier, w forensics.TimeRange) (*Case, err
 	return c, rows.Err()
 }
 
-// Has reports whether the case has the table or view and it holds rows.
+// viewBase names, for views that are costly to evaluate (window functions
+// over a whole table), the table they read: when it is empty the view is
+// empty too. Has asks the table, so that the question does not cost a
+// pass over the view; a query over the view then finds what there is.
+func viewBase(view string) string {
+	switch view {
+	case "pg_statement_deltas":
+		return "pg_statements"
+	case "pg_blocking":
+		return "pg_locks"
+	case "metrics":
+		return "samples"
+	}
+	return ""
+}
+
+// Has reports whether the case has the table or view and it holds rows
+// (for the views of viewBase: whether the table they read holds rows).
 func (c *Case) Has(ctx context.Context, table string) bool {
 	if !c.tables[table] {
 		return false
@@ -61,8 +78,12 @@ func (c *Case) Has(ctx context.Context, table string) bool {
 	if v, ok := c.has[table]; ok {
 		return v
 	}
+	probe := table
+	if b := viewBase(table); b != "" && c.tables[b] {
+		probe = b
+	}
 	var n int
-	if err := c.DB.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+table+` LIMIT 1)`).Scan(&n); err != nil {
+	if err := c.DB.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+probe+` LIMIT 1)`).Scan(&n); err != nil {
 		return false
 	}
 	if c.has == nil {
@@ -113,7 +134,7 @@ func (c *Case) HTTP(ctx context.Context) ([]HTTPMinute, error) {
 	lo, hi := c.bounds()
 	rows, err := c.DB.QueryContext(ctx, `
 WITH r AS (SELECT *, `+healthSQL+` AS health FROM http_requests WHERE dup_of IS NULL AND ts >= ? AND ts < ?)
-SELECT date_trunc('minute', ts) AS m,
+SELECT `+minuteSQL("ts")+` AS m,
        count(*) FILTER (WHERE NOT health),
        count(*) FILTER (WHERE NOT health AND status >= 500),
        count(*) FILTER (WHERE health),
@@ -128,10 +149,11 @@ FROM r GROUP BY 1 ORDER BY 1`, lo, hi)
 	var ms []HTTPMinute
 	for rows.Next() {
 		var m HTTPMinute
-		if err := rows.Scan(&m.Minute, &m.Total, &m.Err5xx, &m.Health, &m.HealthFail, &m.P95, &m.Users5xx); err != nil {
+		var us int64
+		if err := rows.Scan(&us, &m.Total, &m.Err5xx, &m.Health, &m.HealthFail, &m.P95, &m.Users5xx); err != nil {
 			return nil, err
 		}
-		m.Minute = m.Minute.UTC()
+		m.Minute = time.UnixMicro(us).UTC()
 		ms = append(ms, m)
 	}
 	if err := rows.Err(); err != nil {
@@ -149,6 +171,16 @@ FROM r GROUP BY 1 ORDER BY 1`, lo, hi)
 	}
 	c.http = out
 	return out, nil
+}
+
+// minuteSQL is the start of the minute of the TIMESTAMPTZ expression col,
+// in microseconds since the epoch (time.UnixMicro in Go): the minute
+// date_trunc('minute', col) gives in any time zone whose offset is whole
+// minutes, without the time-zone machinery that makes date_trunc on
+// TIMESTAMPTZ cost about 0.35 CPU-s per million rows.
+func minuteSQL(col string) string {
+	us := "epoch_us(" + col + ")"
+	return "(" + us + " - (" + us + " % 60000000 + 60000000) % 60000000)"
 }
 
 // Span is the time span of the case's timed records.
@@ -326,14 +358,17 @@ func (c *Case) classify(ctx context.Context) error {
 		return nil
 	}
 	c.classified = true
-	var cols, alts []string
-	for _, p := range textPatterns {
-		cols = append(cols, "regexp_matches(text, "+sqlString(p)+")")
-		alts = append(alts, "(?:"+p+")")
+	match, err := matchAnySQL("text", textPatterns)
+	if err != nil {
+		return err
+	}
+	bits := make([]string, len(textPatterns))
+	for i, p := range textPatterns {
+		bits[i] = fmt.Sprintf("CASE WHEN regexp_matches(text, %s) THEN %d ELSE 0 END", sqlString(p), uint64(1)<<i)
 	}
 	q := `WITH txt AS (` + c.textSQL(ctx) + `)
-SELECT ts, ref, text, [` + strings.Join(cols, ", ") + `] FROM txt
-WHERE regexp_matches(text, ` + sqlString(strings.Join(alts, "|")) + `) ORDER BY ts, ref`
+SELECT ts, ref, text, ` + strings.Join(bits, " + ") + ` FROM txt
+WHERE ` + match + ` ORDER BY ts, ref`
 	rows, err := c.DB.QueryContext(ctx, q)
 	if err != nil {
 		return fmt.Errorf("classify text records: %w", err)
@@ -342,7 +377,7 @@ WHERE regexp_matches(text, ` + sqlString(strings.Join(alts, "|")) + `) ORDER BY 
 	for rows.Next() {
 		var r textRow
 		var ts sql.NullTime
-		var flags []any
+		var flags int64
 		if err := rows.Scan(&ts, &r.ev.Ref, &r.ev.Text, &flags); err != nil {
 			return err
 		}
@@ -350,11 +385,7 @@ WHERE regexp_matches(text, ` + sqlString(strings.Join(alts, "|")) + `) ORDER BY 
 		if i := strings.IndexByte(r.ev.Ref, ':'); i > 0 {
 			r.ev.Source = r.ev.Ref[:i]
 		}
-		for i, f := range flags {
-			if b, ok := f.(bool); ok && b {
-				r.flags |= 1 << i
-			}
-		}
+		r.flags = uint64(flags)
 		c.text = append(c.text, r)
 	}
 	return rows.Err()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/vidbench/forensics"
@@ -141,13 +142,13 @@ func slowStatementFindings(ctx context.Context, c *Case) ([]forensics.Finding, e
 	}
 	lo, hi := c.bounds()
 	rows, err := c.DB.QueryContext(ctx, `
-WITH d AS (SELECT * FROM pg_statement_deltas WHERE calls > 0 AND interval_end >= ? AND interval_start < ?),
+WITH d AS (SELECT * FROM (`+statementDeltasSQL+`) WHERE calls > 0 AND interval_end >= ? AND interval_start < ?),
 base AS (SELECT queryid, median(mean_exec_time_ms) AS base_ms, count(*) AS n FROM d GROUP BY queryid)
 SELECT d.queryid, d.interval_start, d.interval_end, d.calls, d.mean_exec_time_ms, base.base_ms,
-       d.calls * (d.mean_exec_time_ms - base.base_ms) AS extra_ms, d.query, d.ref
+       d.calls * (d.mean_exec_time_ms - base.base_ms) AS extra_ms, d.id
 FROM d JOIN base USING (queryid)
 WHERE base.n >= 3 AND d.mean_exec_time_ms >= 5 * base.base_ms AND d.mean_exec_time_ms - base.base_ms >= 100
-ORDER BY d.queryid, d.interval_start`, lo, hi)
+ORDER BY d.queryid, d.interval_start, d.id`, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("statement deltas: %w", err)
 	}
@@ -156,21 +157,51 @@ ORDER BY d.queryid, d.interval_start`, lo, hi)
 		from, to          time.Time
 		calls             int64
 		mean, base, extra float64
+		id                int64
 		query, ref        string
 	}
 	var ivs []iv
 	for rows.Next() {
 		var x iv
 		var qid any
-		if err := rows.Scan(&qid, &x.from, &x.to, &x.calls, &x.mean, &x.base, &x.extra, &x.query, &x.ref); err != nil {
+		if err := rows.Scan(&qid, &x.from, &x.to, &x.calls, &x.mean, &x.base, &x.extra, &x.id); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		x.qid = fmt.Sprint(qid)
 		x.from, x.to = x.from.UTC(), x.to.UTC()
+		x.ref = fmt.Sprintf("pg_statements:%d", x.id)
 		ivs = append(ivs, x)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("statement deltas: %w", err)
+	}
+	// the query texts of those intervals only
+	if len(ivs) > 0 {
+		ids := make([]string, len(ivs))
+		for i, x := range ivs {
+			ids[i] = fmt.Sprint(x.id)
+		}
+		texts := map[int64]string{}
+		rows, err := c.DB.QueryContext(ctx, `SELECT id, coalesce(query, '') FROM pg_statements WHERE id IN (`+strings.Join(ids, ",")+`)`)
+		if err != nil {
+			return nil, fmt.Errorf("statement texts: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var q string
+			if err := rows.Scan(&id, &q); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			texts[id] = q
+		}
+		rows.Close()
+		for i := range ivs {
+			ivs[i].query = texts[ivs[i].id]
+		}
+	}
 	var out []forensics.Finding
 	for i := 0; i < len(ivs); {
 		j := i
@@ -258,3 +289,41 @@ func connectionFindings(ctx context.Context, c *Case) ([]forensics.Finding, erro
 	}
 	return out, nil
 }
+
+// statementDeltasSQL is the pg_statement_deltas view (migration 004) cut
+// down to what slowStatementFindings needs: per statement and interval
+// between consecutive snapshots, the later row's id, the calls and the
+// mean execution time, with the view's rules (a counter going down or a
+// changed stats_since is a reset: the interval counts from zero; the copy
+// of a snapshot read twice has no interval). The view partitions by a key
+// that holds the query text where queryid is missing, which makes its
+// window pass carry the text of every row and take about twice the time
+// and memory; rows with and without a queryid fall in different partitions
+// anyway, so they are windowed apart here. TestStatementDeltasMatchView
+// checks the rows against the view.
+const statementDeltasSQL = `WITH w AS (
+    SELECT id, snapshot_ts, queryid, calls, total_exec_time,
+           lag(snapshot_ts) OVER q AS prev_ts, lag(calls) OVER q AS prev_calls, lag(total_exec_time) OVER q AS prev_exec,
+           coalesce(calls < lag(calls) OVER q, false) OR coalesce(total_exec_time < lag(total_exec_time) OVER q, false)
+             OR coalesce("rows" < lag("rows") OVER q, false) OR coalesce(plans < lag(plans) OVER q, false)
+             OR coalesce(total_plan_time < lag(total_plan_time) OVER q, false) OR coalesce(shared_blks_hit < lag(shared_blks_hit) OVER q, false)
+             OR coalesce(shared_blks_read < lag(shared_blks_read) OVER q, false) OR coalesce(temp_blks_written < lag(temp_blks_written) OVER q, false)
+             OR coalesce(stats_since <> lag(stats_since) OVER q, false) AS reset
+    FROM pg_statements WHERE snapshot_ts IS NOT NULL AND queryid IS NOT NULL
+    WINDOW q AS (PARTITION BY queryid, userid, dbid, toplevel ORDER BY snapshot_ts, id)
+    UNION ALL
+    SELECT id, snapshot_ts, queryid, calls, total_exec_time,
+           lag(snapshot_ts) OVER r, lag(calls) OVER r, lag(total_exec_time) OVER r,
+           coalesce(calls < lag(calls) OVER r, false) OR coalesce(total_exec_time < lag(total_exec_time) OVER r, false)
+             OR coalesce("rows" < lag("rows") OVER r, false) OR coalesce(plans < lag(plans) OVER r, false)
+             OR coalesce(total_plan_time < lag(total_plan_time) OVER r, false) OR coalesce(shared_blks_hit < lag(shared_blks_hit) OVER r, false)
+             OR coalesce(shared_blks_read < lag(shared_blks_read) OVER r, false) OR coalesce(temp_blks_written < lag(temp_blks_written) OVER r, false)
+             OR coalesce(stats_since <> lag(stats_since) OVER r, false)
+    FROM pg_statements WHERE snapshot_ts IS NOT NULL AND queryid IS NULL
+    WINDOW r AS (PARTITION BY query, userid, dbid, toplevel ORDER BY snapshot_ts, id)
+)
+SELECT id, queryid, prev_ts AS interval_start, snapshot_ts AS interval_end,
+       CASE WHEN reset THEN calls ELSE greatest(calls - prev_calls, 0) END AS calls,
+       CASE WHEN reset THEN total_exec_time / nullif(calls, 0)
+            ELSE greatest(total_exec_time - prev_exec, 0) / nullif(calls - prev_calls, 0) END AS mean_exec_time_ms
+FROM w WHERE prev_ts < snapshot_ts`

@@ -46,15 +46,15 @@ func (ErrorSpike) Detect(ctx context.Context, c *Case) ([]forensics.Finding, err
 	lo, hi := c.bounds()
 	var parts []string
 	if c.Has(ctx, "logs") {
-		parts = append(parts, `SELECT 'logs ' || coalesce(service, '?') AS k, date_trunc('minute', ts) AS m, count(*) AS n
+		parts = append(parts, `SELECT 'logs ' || coalesce(service, '?') AS k, `+minuteSQL("ts")+` AS m, count(*) AS n
 			FROM logs WHERE dup_of IS NULL AND level IN ('ERROR', 'CRITICAL') AND ts >= $1 AND ts < $2 GROUP BY 1, 2`)
 	}
 	if c.Has(ctx, "http_requests") {
-		parts = append(parts, `SELECT 'http 5xx', date_trunc('minute', ts), count(*)
+		parts = append(parts, `SELECT 'http 5xx', `+minuteSQL("ts")+`, count(*)
 			FROM http_requests WHERE dup_of IS NULL AND status >= 500 AND ts >= $1 AND ts < $2 GROUP BY 1, 2`)
 	}
 	if c.Has(ctx, "journal") {
-		parts = append(parts, `SELECT 'journal ' || coalesce(unit, identifier, '?'), date_trunc('minute', ts), count(*)
+		parts = append(parts, `SELECT 'journal ' || coalesce(unit, identifier, '?'), `+minuteSQL("ts")+`, count(*)
 			FROM journal WHERE dup_of IS NULL AND priority <= 3 AND ts >= $1 AND ts < $2 GROUP BY 1, 2`)
 	}
 	if len(parts) == 0 {
@@ -68,11 +68,12 @@ func (ErrorSpike) Detect(ctx context.Context, c *Case) ([]forensics.Finding, err
 	var first, last time.Time
 	for rows.Next() {
 		var sc seriesCount
-		if err := rows.Scan(&sc.key, &sc.minute, &sc.n); err != nil {
+		var us int64
+		if err := rows.Scan(&sc.key, &us, &sc.n); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		sc.minute = sc.minute.UTC()
+		sc.minute = time.UnixMicro(us).UTC()
 		if counts[sc.key] == nil {
 			counts[sc.key] = map[time.Time]float64{}
 		}
@@ -163,7 +164,12 @@ func spikeFinding(ctx context.Context, c *Case, ep episode, counts map[string]ma
 	if total < 5 {
 		return forensics.Finding{}, false, nil
 	}
-	sort.Slice(per, func(i, j int) bool { return per[i].total > per[j].total })
+	sort.Slice(per, func(i, j int) bool {
+		if per[i].total != per[j].total {
+			return per[i].total > per[j].total
+		}
+		return per[i].key < per[j].key // ties in a fixed order, not the map's
+	})
 	epMinutes := ep.To.Sub(ep.From).Minutes()
 	f := forensics.Finding{Kind: forensics.KindErrorSpike, Start: ep.From, End: ep.To, Confidence: 0.7, Details: map[string]any{}}
 	var desc []string

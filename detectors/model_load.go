@@ -55,6 +55,7 @@ func (ModelLoad) Detect(ctx context.Context, c *Case) ([]forensics.Finding, erro
 	}
 	sort.Strings(models)
 	var out []forensics.Finding
+	var stretches []runStretch
 	for _, model := range models {
 		for _, cl := range clusters(byModel[model], 30*time.Minute) {
 			if len(cl) < 2 {
@@ -66,39 +67,88 @@ func (ModelLoad) Detect(ctx context.Context, c *Case) ([]forensics.Finding, erro
 				return nil, err
 			}
 			f.Services = []string{model}
-			others, err := otherModelsRunning(ctx, c, model, f.Start, f.End)
-			if err != nil {
-				return nil, err
-			}
-			f.Details["other_models_completing_runs"] = others
-			if others > 0 && f.Severity.Rank() < forensics.P2.Rank() && f.Severity != forensics.P0 {
-				// one model failing while the rest works is partial
-				f.Severity = forensics.P2
-			}
-			if f.Severity.Rank() > forensics.P2.Rank() {
-				f.Severity = forensics.P2
-			}
 			out = append(out, f)
+			stretches = append(stretches, runStretch{Model: model, From: f.Start, To: f.End.Add(5 * time.Minute)})
+		}
+	}
+	others, err := c.countRunsOK(ctx, stretches)
+	if err != nil {
+		return nil, fmt.Errorf("model_load: %w", err)
+	}
+	for i := range out {
+		f := &out[i]
+		f.Details["other_models_completing_runs"] = others[i]
+		if others[i] > 0 && f.Severity.Rank() < forensics.P2.Rank() && f.Severity != forensics.P0 {
+			// one model failing while the rest works is partial
+			f.Severity = forensics.P2
+		}
+		if f.Severity.Rank() > forensics.P2.Rank() {
+			f.Severity = forensics.P2
 		}
 	}
 	return out, nil
 }
 
-// otherModelsRunning counts successful runs of other models in the stretch.
-func otherModelsRunning(ctx context.Context, c *Case, model string, from, to time.Time) (int, error) {
-	ok, err := c.matches(ctx, patRunOK)
-	if err != nil {
-		return 0, err
+// runStretch is a model and a time range, both ends included.
+type runStretch struct {
+	Model    string
+	From, To time.Time
+}
+
+// countRunsOK counts, for each stretch, the completed runs (text records
+// matching patRunOK) in it that do not name the stretch's model (compared
+// lower-cased): how many runs of other models succeeded meanwhile. One
+// scan for all stretches. Records that are plain ASCII are compared in SQL
+// (lower() is then strings.ToLower); the others come back and are
+// compared in Go, as are all records for a model name that is not ASCII.
+func (c *Case) countRunsOK(ctx context.Context, ss []runStretch) ([]int, error) {
+	out := make([]int, len(ss))
+	if len(ss) == 0 {
+		return out, nil
 	}
-	m := strings.ToLower(model)
-	n := 0
-	to = to.Add(5 * time.Minute)
-	// ok is in time order: skip to the stretch, stop after it
-	i := sort.Search(len(ok), func(i int) bool { return !ok[i].TS.Before(from) })
-	for ; i < len(ok) && !ok[i].TS.After(to); i++ {
-		if !strings.Contains(strings.ToLower(ok[i].Text), m) {
-			n++
+	match, err := matchAnySQL("text", []string{patRunOK})
+	if err != nil {
+		return nil, err
+	}
+	vals := make([]string, len(ss))
+	models := make([]string, len(ss))
+	for i, s := range ss {
+		models[i] = strings.ToLower(s.Model)
+		vals[i] = fmt.Sprintf("(%d, %s, %s, %s, %t)", i, sqlTime(s.From), sqlTime(s.To), sqlString(models[i]), isASCII(models[i]))
+	}
+	rows, err := c.DB.QueryContext(ctx, `WITH txt AS (`+c.textSQL(ctx)+`),
+s(i, lo, hi, m, in_sql) AS (VALUES `+strings.Join(vals, ", ")+`),
+ok AS (SELECT ts, text, strlen(text) = length(text) AS ascii FROM txt WHERE `+match+`)
+SELECT s.i,
+       count(*) FILTER (WHERE s.in_sql AND ok.ascii AND NOT contains(lower(ok.text), s.m)),
+       coalesce(list(ok.text) FILTER (WHERE NOT (s.in_sql AND ok.ascii)), [])
+FROM s JOIN ok ON ok.ts >= s.lo AND ok.ts <= s.hi
+GROUP BY s.i`)
+	if err != nil {
+		return nil, fmt.Errorf("completed runs: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i, n int
+		var texts []any
+		if err := rows.Scan(&i, &n, &texts); err != nil {
+			return nil, err
+		}
+		for _, t := range texts {
+			if s, ok := t.(string); ok && !strings.Contains(strings.ToLower(s), models[i]) {
+				n++
+			}
+		}
+		out[i] = n
+	}
+	return out, rows.Err()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
 		}
 	}
-	return n, nil
+	return true
 }

@@ -30,8 +30,11 @@ const (
 
 // textPatterns lists every pattern detectors match against text records.
 // The case classifies all records against all of them in one scan
-// (Case.classify); a pattern not listed here cannot be matched.
+// (Case.classify); a pattern not listed here cannot be matched that way.
+// patRunOK is not listed: completed runs are ordinary traffic (tens of
+// thousands of records in a busy case), and only model_load asks for them,
+// within the stretches where a model failed to load (Case.countRunsOK).
 var textPatterns = []string{
 	patCUDAOOM, patRunFail, patCrash, patExit, patStart, patHostOOM, patDisk, patDependency,
-	patModelLoad, patXid, patAuthFail, patTooMany, patLockWait, patStmtTO, patSlowStmt, patRunOK,
+	patModelLoad, patXid, patAuthFail, patTooMany, patLockWait, patStmtTO, patSlowStmt,
 }

@@ -85,7 +85,7 @@ SELECT min(ts), max(ts), count(*), arg_min(ref, ts), arg_min(text, ts), source, 
 FROM e
 GROUP BY source, kind, coalesce('t' || template_id::VARCHAR,
          regexp_replace(regexp_replace(text, '[0-9a-fA-F]{6,}', '#', 'g'), '[0-9]+(\.[0-9]+)?', '#', 'g'))
-ORDER BY 1`, lo, hi)
+ORDER BY 1, 4, 5`, lo, hi)
 		if err != nil {
 			return nil, fmt.Errorf("timeline events: %w", err)
 		}

@@ -371,13 +371,13 @@ func resolvedAt(ctx context.Context, q Querier, has map[string]bool, start, end,
 		// baseline p95 of the case
 		var p95 sql.NullFloat64
 		_ = q.QueryRowContext(ctx, `SELECT median(p) FROM (SELECT quantile_cont(response_time_s, 0.95) AS p FROM http_requests
-			WHERE dup_of IS NULL GROUP BY date_trunc('minute', ts) HAVING count(*) >= 3)`).Scan(&p95)
+			WHERE dup_of IS NULL GROUP BY `+minuteSQL("ts")+` HAVING count(*) >= 3)`).Scan(&p95)
 		slow := math.Inf(1)
 		if p95.Valid && p95.Float64 > 0 {
 			slow = math.Max(5*p95.Float64, 1)
 		}
 		rows, err := q.QueryContext(ctx, `
-WITH m AS (SELECT date_trunc('minute', ts) AS m, count(*) AS n, count(*) FILTER (WHERE status >= 500) AS e,
+WITH m AS (SELECT `+minuteSQL("ts")+` AS m, count(*) AS n, count(*) FILTER (WHERE status >= 500) AS e,
                   max(ts) FILTER (WHERE status >= 500) AS last_e, quantile_cont(response_time_s, 0.95) AS p95, max(ts) AS last
            FROM http_requests WHERE dup_of IS NULL AND ts >= ? AND ts <= ? GROUP BY 1)
 SELECT m, coalesce(last_e, last) FROM m WHERE (e >= 2 AND e >= 0.05 * n) OR p95 >= ?`, start, hi, slow)
@@ -385,7 +385,8 @@ SELECT m, coalesce(last_e, last) FROM m WHERE (e >= 2 AND e >= 0.05 * n) OR p95 
 			return time.Time{}, false, fmt.Errorf("resolved: %w", err)
 		}
 		for rows.Next() {
-			var m, last time.Time
+			var m int64
+			var last time.Time
 			if rows.Scan(&m, &last) == nil {
 				mark(last.UTC())
 			}
@@ -452,6 +453,16 @@ func availability(ctx context.Context, q Querier, has map[string]bool, inc *Inci
 	pct = math.Round(pct*10) / 10
 	inc.AvailabilityPct = &pct
 	return nil
+}
+
+// minuteSQL is the start of the minute of the TIMESTAMPTZ expression col,
+// in microseconds since the epoch: the minutes of date_trunc('minute', col)
+// (in any zone whose offset is whole minutes) without the time-zone
+// machinery that makes date_trunc on TIMESTAMPTZ cost about 0.35 CPU-s per
+// million rows.
+func minuteSQL(col string) string {
+	us := "epoch_us(" + col + ")"
+	return "(" + us + " - (" + us + " % 60000000 + 60000000) % 60000000)"
 }
 
 func appendUnique(xs []string, x string) []string {
