@@ -7,6 +7,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vidbench/forensics"
@@ -20,18 +21,33 @@ type Querier interface {
 
 // Case is the case database as detectors see it: the tables present, the
 // time window under study, and per-minute HTTP figures computed once.
+//
+// A Case is safe for concurrent use: Run runs the detectors side by side,
+// and what they share is computed once, by the first to ask.
 type Case struct {
 	DB     Querier
 	Window forensics.TimeRange
 	tables map[string]bool
-	http   []HTTPMinute
-	httpOK bool
 
-	has        map[string]bool // Has, answered once per table
-	text       []textRow
-	classified bool
-	health     []healthCheck
-	healthOK   bool
+	mu  sync.Mutex
+	has map[string]bool // Has, answered once per table
+
+	http   memo[[]HTTPMinute]
+	text   memo[[]textRow]
+	health memo[[]healthCheck]
+}
+
+// memo is a value of the case computed once, by the first caller; callers
+// that ask meanwhile wait for it, and all get the same value and error.
+type memo[T any] struct {
+	once sync.Once
+	v    T
+	err  error
+}
+
+func (m *memo[T]) get(f func() (T, error)) (T, error) {
+	m.once.Do(func() { m.v, m.err = f() })
+	return m.v, m.err
 }
 
 // NewCase looks at which tables the case has.
@@ -75,7 +91,10 @@ func (c *Case) Has(ctx context.Context, table string) bool {
 	if !c.tables[table] {
 		return false
 	}
-	if v, ok := c.has[table]; ok {
+	c.mu.Lock()
+	v, ok := c.has[table]
+	c.mu.Unlock()
+	if ok {
 		return v
 	}
 	probe := table
@@ -86,6 +105,8 @@ func (c *Case) Has(ctx context.Context, table string) bool {
 	if err := c.DB.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+probe+` LIMIT 1)`).Scan(&n); err != nil {
 		return false
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.has == nil {
 		c.has = map[string]bool{}
 	}
@@ -124,10 +145,10 @@ const healthSQL = `(path LIKE '/health%' OR path LIKE '/healthz%' OR path LIKE '
 // HTTP returns the per-minute access-log figures over the whole case,
 // minutes without requests included as zeros.
 func (c *Case) HTTP(ctx context.Context) ([]HTTPMinute, error) {
-	if c.httpOK {
-		return c.http, nil
-	}
-	c.httpOK = true
+	return c.http.get(func() ([]HTTPMinute, error) { return c.httpMinutes(ctx) })
+}
+
+func (c *Case) httpMinutes(ctx context.Context) ([]HTTPMinute, error) {
 	if !c.Has(ctx, "http_requests") {
 		return nil, nil
 	}
@@ -169,7 +190,6 @@ FROM r GROUP BY 1 ORDER BY 1`, lo, hi)
 		}
 		out = append(out, m)
 	}
-	c.http = out
 	return out, nil
 }
 
@@ -353,14 +373,14 @@ type textRow struct {
 
 // classify matches every text record against every pattern of
 // textPatterns in one scan of the case, keeping the records that match any.
-func (c *Case) classify(ctx context.Context) error {
-	if c.classified {
-		return nil
-	}
-	c.classified = true
+func (c *Case) classify(ctx context.Context) ([]textRow, error) {
+	return c.text.get(func() ([]textRow, error) { return c.classifyOnce(ctx) })
+}
+
+func (c *Case) classifyOnce(ctx context.Context) ([]textRow, error) {
 	match, err := matchAnySQL("text", textPatterns)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	bits := make([]string, len(textPatterns))
 	for i, p := range textPatterns {
@@ -371,30 +391,35 @@ SELECT ts, ref, text, ` + strings.Join(bits, " + ") + ` FROM txt
 WHERE ` + match + ` ORDER BY ts, ref`
 	rows, err := c.DB.QueryContext(ctx, q)
 	if err != nil {
-		return fmt.Errorf("classify text records: %w", err)
+		return nil, fmt.Errorf("classify text records: %w", err)
 	}
 	defer rows.Close()
+	var out []textRow
 	for rows.Next() {
 		var r textRow
 		var ts sql.NullTime
 		var flags int64
 		if err := rows.Scan(&ts, &r.ev.Ref, &r.ev.Text, &flags); err != nil {
-			return err
+			return nil, fmt.Errorf("classify text records: %w", err)
 		}
 		r.ev.TS = ts.Time.UTC()
 		if i := strings.IndexByte(r.ev.Ref, ':'); i > 0 {
 			r.ev.Source = r.ev.Ref[:i]
 		}
 		r.flags = uint64(flags)
-		c.text = append(c.text, r)
+		out = append(out, r)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("classify text records: %w", err)
+	}
+	return out, nil
 }
 
 // matches returns the text records matching any of the patterns (each
 // one of textPatterns), in time order, at most limit (0: no limit).
 func (c *Case) matches(ctx context.Context, patterns ...string) ([]forensics.Evidence, error) {
-	if err := c.classify(ctx); err != nil {
+	text, err := c.classify(ctx)
+	if err != nil {
 		return nil, err
 	}
 	var mask uint64
@@ -411,7 +436,7 @@ func (c *Case) matches(ctx context.Context, patterns ...string) ([]forensics.Evi
 		}
 	}
 	var out []forensics.Evidence
-	for _, r := range c.text {
+	for _, r := range text {
 		if r.flags&mask != 0 {
 			out = append(out, r.ev)
 		}

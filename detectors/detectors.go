@@ -10,7 +10,9 @@ package detectors
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sort"
+	"sync"
 
 	"github.com/vidbench/forensics"
 )
@@ -53,16 +55,37 @@ func checkRegistry(ds []Detector) error {
 
 // Run runs every detector on the case and returns the findings ranked, root
 // cause first, with ids f1, f2, ... and caused_by links.
+//
+// The detectors run side by side (at most one per CPU, and at least two:
+// much of a detector's time is DuckDB's, and a query's serial stretches
+// leave a core idle); what they share the case computes once. Their
+// findings are put together in registry order, so the result is the same
+// as running them one after another; of several errors, the first
+// detector's is returned.
 func Run(ctx context.Context, c *Case, ds []Detector) ([]forensics.Finding, error) {
 	if err := checkRegistry(ds); err != nil {
 		return nil, err
 	}
+	found := make([][]forensics.Finding, len(ds))
+	errs := make([]error, len(ds))
+	sem := make(chan struct{}, max(2, runtime.NumCPU()))
+	var wg sync.WaitGroup
+	for i, d := range ds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			found[i], errs[i] = d.Detect(ctx, c)
+		}()
+	}
+	wg.Wait()
 	var all []forensics.Finding
-	for _, d := range ds {
-		fs, err := d.Detect(ctx, c)
-		if err != nil {
-			return nil, fmt.Errorf("detector %s: %w", d.Name(), err)
+	for i, d := range ds {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("detector %s: %w", d.Name(), errs[i])
 		}
+		fs := found[i]
 		for i := range fs {
 			fs[i].Detector = d.Name()
 			if fs[i].CausedBy == nil {

@@ -156,30 +156,42 @@ type healthCheck struct {
 	failed bool
 }
 
-// healthChecks returns every health check of the case in time order,
-// read once.
+// healthChecks returns the health checks of the case in time order, read
+// once: every failed check, and of each stretch of successful checks only
+// the first. What the callers compute from them (runs of failed checks with
+// no success in between, within any time range) is the same as from every
+// check: a stretch of successes between two failed checks lies wholly
+// inside any range that holds both. A busy case has a check every few
+// seconds; this keeps hundreds of thousands of rows out of Go.
 func (c *Case) healthChecks(ctx context.Context) ([]healthCheck, error) {
-	if c.healthOK {
-		return c.health, nil
-	}
-	c.healthOK = true
+	return c.health.get(func() ([]healthCheck, error) { return c.readHealthChecks(ctx) })
+}
+
+func (c *Case) readHealthChecks(ctx context.Context) ([]healthCheck, error) {
 	if !c.Has(ctx, "http_requests") {
 		return nil, nil
 	}
 	lo, hi := c.bounds()
-	rows, err := c.DB.QueryContext(ctx, `SELECT ts, status >= 500 FROM http_requests
-		WHERE dup_of IS NULL AND `+healthSQL+` AND ts >= ? AND ts < ? ORDER BY ts`, lo, hi)
+	rows, err := c.DB.QueryContext(ctx, `
+WITH h AS (SELECT ts, id, status >= 500 AS failed FROM http_requests
+           WHERE dup_of IS NULL AND `+healthSQL+` AND ts >= ? AND ts < ?),
+s AS (SELECT ts, id, failed, lag(failed) OVER (ORDER BY ts, id) AS prev FROM h)
+SELECT ts, failed FROM s WHERE failed OR prev IS NULL OR prev ORDER BY ts, id`, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("health checks: %w", err)
 	}
 	defer rows.Close()
+	var out []healthCheck
 	for rows.Next() {
 		var h healthCheck
 		if err := rows.Scan(&h.ts, &h.failed); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("health checks: %w", err)
 		}
 		h.ts = h.ts.UTC()
-		c.health = append(c.health, h)
+		out = append(out, h)
 	}
-	return c.health, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("health checks: %w", err)
+	}
+	return out, nil
 }

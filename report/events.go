@@ -15,11 +15,47 @@ var exitWords = regexp.MustCompile(`(?i)(shutting down|shutdown|stopping|stopped
 // maxEvents bounds the timeline; near-duplicates are collapsed first.
 const maxEvents = 150
 
+// collapsedEvents reads the case's events view between lo and hi,
+// collapsed by source, kind and text shape (the log template, else the
+// text with its numbers masked): the same template 500 times is one event
+// with a count, the time of the first and of the last.
+func collapsedEvents(ctx context.Context, q Querier, has map[string]bool, lo, hi time.Time) ([]Event, error) {
+	if !has["events"] {
+		return nil, nil
+	}
+	rows, err := q.QueryContext(ctx, `
+WITH w AS (SELECT *, CASE WHEN source = 'logs' THEN TRY_CAST(split_part(ref, ':', 2) AS BIGINT) END AS lid
+           FROM events WHERE ts >= ? AND ts <= ?),
+e AS (SELECT w.*, l.template_id FROM w LEFT JOIN logs l ON l.id = w.lid)
+SELECT min(ts), max(ts), count(*), arg_min(ref, ts), arg_min(text, ts), source, kind, arg_min(severity, ts)
+FROM e
+GROUP BY source, kind, coalesce('t' || template_id::VARCHAR,
+         regexp_replace(regexp_replace(text, '[0-9a-fA-F]{6,}', '#', 'g'), '[0-9]+(\.[0-9]+)?', '#', 'g'))
+ORDER BY 1, 4, 5`, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("timeline events: %w", err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		if err := rows.Scan(&e.TS, &e.Last, &e.Count, &e.Ref, &e.Text, &e.Source, &e.Kind, &e.Severity); err != nil {
+			return nil, fmt.Errorf("timeline events: %w", err)
+		}
+		e.TS, e.Last = e.TS.UTC(), e.Last.UTC()
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("timeline events: %w", err)
+	}
+	return out, nil
+}
+
 // events builds the timeline's event list: milestones, findings, human
-// actions, and the case's events view collapsed by kind and text shape
-// (the same template 500 times is one line with a count).
-func events(ctx context.Context, q Querier, has map[string]bool, inc *Incident, fs []forensics.Finding, related []forensics.Finding, actions []action) ([]Event, error) {
-	lo, hi := inc.Window[0], inc.Window[1]
+// actions, and the case's events (collapsed: collapsedEvents) with their
+// phase.
+func events(inc *Incident, related []forensics.Finding, actions []action, collapsed []Event) []Event {
+	hi := inc.Window[1]
 	var out []Event
 	start := *inc.Start
 	mitigated := hi.Add(time.Hour)
@@ -76,45 +112,24 @@ func events(ctx context.Context, q Querier, has map[string]bool, inc *Incident, 
 		out = append(out, ev)
 	}
 	// the case's events, collapsed
-	if has["events"] {
-		rows, err := q.QueryContext(ctx, `
-WITH w AS (SELECT *, CASE WHEN source = 'logs' THEN TRY_CAST(split_part(ref, ':', 2) AS BIGINT) END AS lid
-           FROM events WHERE ts >= ? AND ts <= ?),
-e AS (SELECT w.*, l.template_id FROM w LEFT JOIN logs l ON l.id = w.lid)
-SELECT min(ts), max(ts), count(*), arg_min(ref, ts), arg_min(text, ts), source, kind, arg_min(severity, ts)
-FROM e
-GROUP BY source, kind, coalesce('t' || template_id::VARCHAR,
-         regexp_replace(regexp_replace(text, '[0-9a-fA-F]{6,}', '#', 'g'), '[0-9]+(\.[0-9]+)?', '#', 'g'))
-ORDER BY 1, 4, 5`, lo, hi)
-		if err != nil {
-			return nil, fmt.Errorf("timeline events: %w", err)
+	for _, e := range collapsed {
+		if rootRefs[e.Ref] {
+			continue
 		}
-		for rows.Next() {
-			var e Event
-			if err := rows.Scan(&e.TS, &e.Last, &e.Count, &e.Ref, &e.Text, &e.Source, &e.Kind, &e.Severity); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			e.TS, e.Last = e.TS.UTC(), e.Last.UTC()
-			if rootRefs[e.Ref] {
-				continue
-			}
-			stopping := exitWords.MatchString(e.Text)
-			switch {
-			case e.TS.Before(start):
-				e.Phase = PhaseTrigger
-			case e.Kind == "log_lifecycle" && stopping:
-				e.Phase = PhaseImpact
-			case e.Kind == "log_lifecycle" && e.Severity == "info":
-				e.Phase = PhaseRecovery
-			case !e.TS.Before(mitigated) && e.Severity == "info":
-				e.Phase = PhaseRecovery
-			default:
-				e.Phase = PhaseImpact
-			}
-			out = append(out, e)
+		stopping := exitWords.MatchString(e.Text)
+		switch {
+		case e.TS.Before(start):
+			e.Phase = PhaseTrigger
+		case e.Kind == "log_lifecycle" && stopping:
+			e.Phase = PhaseImpact
+		case e.Kind == "log_lifecycle" && e.Severity == "info":
+			e.Phase = PhaseRecovery
+		case !e.TS.Before(mitigated) && e.Severity == "info":
+			e.Phase = PhaseRecovery
+		default:
+			e.Phase = PhaseImpact
 		}
-		rows.Close()
+		out = append(out, e)
 	}
 	out = dedupeRefs(out)
 	sort.SliceStable(out, func(i, j int) bool {
@@ -126,7 +141,7 @@ ORDER BY 1, 4, 5`, lo, hi)
 	if len(out) > maxEvents {
 		out = trimEvents(out, maxEvents)
 	}
-	return out, nil
+	return out
 }
 
 func firstRef(f forensics.Finding) string {

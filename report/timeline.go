@@ -7,6 +7,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vidbench/forensics"
@@ -131,14 +132,41 @@ func BuildTimeline(ctx context.Context, q Querier, fs []forensics.Finding) (*Tim
 	inc.Window = [2]time.Time{lo, hi}
 
 	has := tablesOf(ctx, q)
-	var err error
-	if inc.Detected, err = firstAlert(ctx, q, has, start.Add(-5*time.Minute), hi); err != nil {
-		return nil, err
+	// what the milestones and the event list need, read side by side
+	var (
+		wg                sync.WaitGroup
+		detected          *time.Time
+		actions           []action
+		res               time.Time
+		held              bool
+		collapsed         []Event
+		errAlert, errAct  error
+		errRes, errEvents error
+	)
+	wg.Add(4)
+	go func() {
+		defer wg.Done()
+		detected, errAlert = firstAlert(ctx, q, has, start.Add(-5*time.Minute), hi)
+	}()
+	go func() {
+		defer wg.Done()
+		actions, errAct = humanActions(ctx, q, has, start.Add(-5*time.Minute), hi)
+	}()
+	go func() {
+		defer wg.Done()
+		res, held, errRes = resolvedAt(ctx, q, has, start, end, hi)
+	}()
+	go func() {
+		defer wg.Done()
+		collapsed, errEvents = collapsedEvents(ctx, q, has, lo, hi)
+	}()
+	wg.Wait()
+	for _, err := range []error{errAlert, errAct, errRes, errEvents} {
+		if err != nil {
+			return nil, err
+		}
 	}
-	actions, err := humanActions(ctx, q, has, start.Add(-5*time.Minute), hi)
-	if err != nil {
-		return nil, err
-	}
+	inc.Detected = detected
 	for _, a := range actions {
 		if a.TS.Before(start.Add(-5 * time.Minute)) {
 			continue
@@ -148,10 +176,6 @@ func BuildTimeline(ctx context.Context, q Querier, fs []forensics.Finding) (*Tim
 			inc.Responded = &t
 			break
 		}
-	}
-	res, held, err := resolvedAt(ctx, q, has, start, end, hi)
-	if err != nil {
-		return nil, err
 	}
 	if !res.IsZero() {
 		inc.Resolved = &res
@@ -170,28 +194,50 @@ func BuildTimeline(ctx context.Context, q Querier, fs []forensics.Finding) (*Tim
 	if inc.Resolved != nil {
 		until = *inc.Resolved
 	}
-	if err := availability(ctx, q, has, inc, start, until); err != nil {
-		return nil, err
+	var services []string
+	var errAvail, errSvc error
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		errAvail = availability(ctx, q, has, inc, start, until)
+	}()
+	go func() {
+		defer wg.Done()
+		services, errSvc = errorServices(ctx, q, has, start, until)
+	}()
+	wg.Wait()
+	if errAvail != nil {
+		return nil, errAvail
 	}
-	if has["logs"] {
-		rows, err := q.QueryContext(ctx, `SELECT DISTINCT service FROM logs WHERE dup_of IS NULL AND level IN ('ERROR', 'CRITICAL') AND service IS NOT NULL AND ts >= ? AND ts <= ? ORDER BY 1`, start, until)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var s string
-			if rows.Scan(&s) == nil {
-				inc.Services = appendUnique(inc.Services, s)
-			}
-		}
-		rows.Close()
+	if errSvc != nil {
+		return nil, errSvc
+	}
+	for _, s := range services {
+		inc.Services = appendUnique(inc.Services, s)
 	}
 	sort.Strings(inc.Services)
-	tl.Events, err = events(ctx, q, has, inc, fs, related, actions)
-	if err != nil {
-		return nil, err
-	}
+	tl.Events = events(inc, related, actions, collapsed)
 	return tl, nil
+}
+
+// errorServices lists the services with error records between from and to.
+func errorServices(ctx context.Context, q Querier, has map[string]bool, from, to time.Time) ([]string, error) {
+	if !has["logs"] {
+		return nil, nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT DISTINCT service FROM logs WHERE dup_of IS NULL AND level IN ('ERROR', 'CRITICAL') AND service IS NOT NULL AND ts >= ? AND ts <= ? ORDER BY 1`, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("services with errors: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if rows.Scan(&s) == nil {
+			out = append(out, s)
+		}
+	}
+	return out, rows.Err()
 }
 
 // relatedFindings are the findings of the same incident as root: root, the
@@ -243,7 +289,7 @@ func firstAlert(ctx context.Context, q Querier, has map[string]bool, from, to ti
 	var t sql.NullTime
 	err := q.QueryRowContext(ctx, `SELECT min(coalesce(firing_from, ts)) FROM (SELECT * FROM alerts) a
 		WHERE alertstate = 'firing' AND alertname NOT IN ('Watchdog', 'InfoInhibitor', 'DeadMansSwitch')
-		AND strings.ToLower(coalesce(severity, '')) NOT IN ('info', 'none')
+		AND lower(coalesce(severity, '')) NOT IN ('info', 'none')
 		AND coalesce(firing_from, ts) >= ? AND coalesce(firing_from, ts) <= ?`, from, to).Scan(&t)
 	if err != nil {
 		// an alerts view of another shape: no alert milestone rather than a failure
