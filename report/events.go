@@ -136,7 +136,18 @@ func events(inc *Incident, related []forensics.Finding, actions []action, collap
 		if !out[i].TS.Equal(out[j].TS) {
 			return out[i].TS.Before(out[j].TS)
 		}
-		return phaseRank(out[i].Phase) < phaseRank(out[j].Phase)
+		if pi, pj := phaseRank(out[i].Phase), phaseRank(out[j].Phase); pi != pj {
+			return pi < pj
+		}
+		// a fixed order for events at the same second, whatever order
+		// DuckDB's parallel scans returned them in
+		if out[i].Source != out[j].Source {
+			return out[i].Source < out[j].Source
+		}
+		if out[i].Ref != out[j].Ref {
+			return out[i].Ref < out[j].Ref
+		}
+		return out[i].Text < out[j].Text
 	})
 	if len(out) > maxEvents {
 		out = trimEvents(out, maxEvents)

@@ -235,6 +235,8 @@ func WriteMarkdownReport(w io.Writer, tl *Timeline, fs []forensics.Finding, srcs
 
 func duration(inc Incident) string {
 	switch {
+	case !inc.Found:
+		return "— (no incident found)"
 	case inc.Start == nil:
 		return "unknown"
 	case inc.Resolved == nil:
@@ -249,6 +251,9 @@ func duration(inc Incident) string {
 }
 
 func usersText(inc Incident) string {
+	if !inc.Found {
+		return "none: no incident found"
+	}
 	if inc.Requests == 0 && inc.UsersImpacted == 0 {
 		return "unknown (no access log)"
 	}

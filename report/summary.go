@@ -1,7 +1,7 @@
-// Package report builds what people read from the case database: for now
-// the terminal summary of 'forensics investigate' (sources, time span,
-// errors per minute around the worst minute, the new error templates);
-// the incident timeline and the post-incident report build on it.
+// Package report builds what people read from the case database: the
+// terminal summary of 'forensics investigate', the incident timeline with
+// its milestones, and the post-incident report in Markdown and as a
+// self-contained HTML page with charts, redacted by default.
 package report
 
 import (

@@ -115,8 +115,38 @@ func TestReportRedactsAndEscapes(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(c, "logs", "out")); err == nil {
 		t.Error("a folder was created inside the evidence")
 	}
-	if r := runBin(t, dir, nil, "report", "--db", db, "--format", "html"); r.code != 2 {
-		t.Errorf("--format html: exit %d, want 2 (not implemented)", r.code)
+	if r := runBin(t, dir, nil, "report", "--db", db, "--format", "pdf"); r.code != 2 || !strings.Contains(r.stderr, "markdown or html") {
+		t.Errorf("--format pdf: exit %d, want 2 with the formats named: %s", r.code, r.stderr)
+	}
+
+	// the HTML page: investigate's report.html and report --format html
+	// (redacted, and with --no-redact) keep the hostile line as text
+	page, err := os.ReadFile(filepath.Join(dir, "gpu-oom-report", "report.html"))
+	if err != nil {
+		t.Fatalf("investigate wrote no report.html: %v\n%s", err, r.stdout)
+	}
+	if !strings.Contains(r.stdout, "report.html") {
+		t.Errorf("investigate does not print the report.html path:\n%s", r.stdout)
+	}
+	htmlOut := must(t, dir, "report", "--db", db, "--format", "html")
+	htmlRaw := must(t, dir, "report", "--db", db, "--format", "html", "--no-redact")
+	for name, out := range map[string]string{"report.html": string(page), "report --format html": htmlOut, "report --format html --no-redact": htmlRaw} {
+		if strings.Contains(strings.ToLower(out), "<script") {
+			t.Errorf("%s holds a <script> element", name)
+		}
+		if !strings.Contains(out, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+			t.Errorf("%s does not show the hostile line as escaped text", name)
+		}
+		if name != "report --format html --no-redact" {
+			for _, s := range secrets {
+				if strings.Contains(out, s) {
+					t.Errorf("%s shows the secret %q", name, s)
+				}
+			}
+		}
+	}
+	if !strings.Contains(htmlRaw, "S3cretPw0rd") {
+		t.Error("report --format html --no-redact hides the secret")
 	}
 }
 

@@ -26,8 +26,8 @@ into ./<case folder name>.duckdb (or --db), then prints a summary: the
 sources, the time span, errors per minute around the worst minute, the
 error templates that are new in the incident, the detectors' findings (root
 cause first) and the incident timeline, and writes the post-incident report
-(report.md) into --out (default ./<case folder name>-report/, never inside
-the case folder). Run it again after adding evidence:
+as report.md and as report.html (with charts; it opens offline) into --out
+(default ./<case folder name>-report/, never inside the case folder). Run it again after adding evidence:
 files already ingested are not read twice.`,
 		Example: `  forensics investigate ./case-2026-11-20
   forensics investigate ./case-2026-11-20 --tz Europe/Berlin --display-tz Europe/Berlin
@@ -102,7 +102,15 @@ files already ingested are not read twice.`,
 			if err := os.WriteFile(mdPath, md, 0o644); err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "\nReport: %s\n", mdPath)
+			page, err := htmlReport(cmd.Context(), st, fs, tl, tz, noRedact)
+			if err != nil {
+				return err
+			}
+			htmlPath := filepath.Join(out, "report.html")
+			if err := os.WriteFile(htmlPath, page, 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "\nReport: %s\n        %s (charts; opens offline)\n", mdPath, htmlPath)
 			fmt.Fprintf(e.stdout, "\nAsk your own questions: forensics query --db %s \"SELECT * FROM events ORDER BY ts LIMIT 50\"\n", db)
 			if res.Partial() {
 				return &exitError{code: exitPartial}
@@ -112,7 +120,7 @@ files already ingested are not read twice.`,
 	}
 	o.flags(cmd)
 	cmd.Flags().StringVar(&displayTZ, "display-tz", "UTC", "zone in which the summary and the report show times")
-	cmd.Flags().StringVar(&out, "out", "", "folder for report.md (default ./<case folder name>-report/; never inside the case folder)")
+	cmd.Flags().StringVar(&out, "out", "", "folder for report.md and report.html (default ./<case folder name>-report/; never inside the case folder)")
 	cmd.Flags().BoolVar(&noRedact, "no-redact", false, "do not redact passwords, tokens and keys in the timeline and report")
 	return cmd
 }

@@ -57,6 +57,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			defer func() { pprof.StopCPUProfile(); f.Close() }()
 		}
 	}
+	if p := os.Getenv("FORENSICS_MEMPROFILE"); p != "" {
+		// the heap in use at the end of the command (what stayed
+		// reachable), for 'go tool pprof -sample_index=inuse_space'
+		defer func() {
+			if f, err := os.Create(p); err == nil {
+				pprof.WriteHeapProfile(f)
+				f.Close()
+			}
+		}()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	env := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"time"
 
@@ -28,17 +29,22 @@ only people can write are marked as blanks.
 
 Passwords, tokens and keys found in the evidence are redacted unless
 --no-redact; the case file keeps the raw evidence. Times follow --display-tz
-(UTC by default, said in the header). Only --format markdown exists so far.`,
+(UTC by default, said in the header).
+
+--format html writes the same report as one self-contained page (no script,
+nothing fetched from the network: it opens on an offline laptop) with charts
+on one shared time axis: errors per minute, API response time, GPU memory,
+host memory and disk, database connections and lock waiters (whichever the
+case has), the incident's phases shaded and its milestones marked.`,
 		Example: `  forensics report --db case.duckdb -o report.md
+  forensics report --db case.duckdb --format html -o report.html
   forensics report --db case.duckdb --display-tz Europe/Berlin`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch format {
-			case "markdown", "md":
-			case "html":
-				return usageError("--format html is not implemented yet: use markdown")
+			case "markdown", "md", "html":
 			default:
-				return usageError("--format %q: use markdown", format)
+				return usageError("--format %q: use markdown or html", format)
 			}
 			loc, err := time.LoadLocation(displayTZ)
 			if err != nil {
@@ -57,18 +63,27 @@ Passwords, tokens and keys found in the evidence are redacted unless
 			if err != nil {
 				return err
 			}
-			md, err := markdownReport(cmd.Context(), st, fs, nil, loc, noRedact)
+			var doc []byte
+			if format == "html" {
+				doc, err = htmlReport(cmd.Context(), st, fs, nil, loc, noRedact)
+			} else {
+				doc, err = markdownReport(cmd.Context(), st, fs, nil, loc, noRedact)
+			}
 			if err != nil {
 				return err
 			}
 			if out == "" || out == "-" {
-				_, err = e.stdout.Write(md)
+				_, err = e.stdout.Write(doc)
 				return err
 			}
-			return os.WriteFile(out, md, 0o644)
+			if err := os.WriteFile(out, doc, 0o644); err != nil {
+				return withHint(err, "check that the folder of -o exists and is writable")
+			}
+			fmt.Fprintf(e.stderr, "Report: %s\n", out)
+			return nil
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "markdown", "output format: markdown (html is not implemented yet)")
+	cmd.Flags().StringVar(&format, "format", "markdown", "output format: markdown or html")
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write the report to this file (default standard output)")
 	cmd.Flags().StringVar(&displayTZ, "display-tz", "UTC", "zone in which the report shows times")
 	cmd.Flags().BoolVar(&noRedact, "no-redact", false, "do not redact passwords, tokens and keys found in the evidence")
@@ -76,6 +91,30 @@ Passwords, tokens and keys found in the evidence are redacted unless
 	cmd.Flags().StringVar(&until, "until", "", "look only at records before this time")
 	cmd.Flags().StringVar(&tz, "tz", "UTC", "zone of --since/--until when they carry none")
 	return cmd
+}
+
+// htmlReport builds the HTML report of the case with its charts; tl is
+// built when nil.
+func htmlReport(ctx context.Context, st *query.Store, fs []forensics.Finding, tl *report.Timeline, loc *time.Location, noRedact bool) ([]byte, error) {
+	if tl == nil {
+		var err error
+		if tl, err = report.BuildTimeline(ctx, st.DB, fs); err != nil {
+			return nil, err
+		}
+	}
+	srcs, err := report.LoadSources(ctx, st.DB)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := report.LoadCharts(ctx, st.DB, tl)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := report.WriteHTMLReport(&b, tl, fs, srcs, cs, report.ReportOptions{TZ: loc, NoRedact: noRedact}); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // markdownReport builds the Markdown report of the case; tl is built when nil.
