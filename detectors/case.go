@@ -33,6 +33,7 @@ type Case struct {
 	has map[string]bool // Has, answered once per table
 
 	http   memo[[]HTTPMinute]
+	api    memo[APISeries]
 	text   memo[[]textRow]
 	health memo[[]healthCheck]
 }

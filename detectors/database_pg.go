@@ -67,6 +67,10 @@ GROUP BY blocking_pid ORDER BY first_wait`, lo, hi)
 		bs = append(bs, b)
 	}
 	rows.Close()
+	waits, err := waitersPerSnapshot(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	var out []forensics.Finding
 	for _, b := range bs {
 		// the lock wait ends where the server log shows it (a terminated
@@ -122,7 +126,13 @@ GROUP BY blocking_pid ORDER BY first_wait`, lo, hi)
 		}
 		f.Severity = im.Severity
 		f.Details["impact"] = im.Reason
-		if err := correlateLatency(ctx, c, &f); err != nil {
+		// the problem per minute: sessions waiting on this blocker in each
+		// snapshot, and the lock waits the server logged meanwhile
+		sig := waits[b.pid]
+		if locks, err := c.matches(ctx, patLockWait); err == nil {
+			sig = append(sig, recordSignal(between(locks, from, end))...)
+		}
+		if err := correlateLatency(ctx, c, &f, sig); err != nil {
 			return nil, err
 		}
 		f.EvidenceSQL = fmt.Sprintf(`SELECT snapshot_ts, waiting_pid, blocking_pid, lock_target, waiting_s, waiting_query, blocking_query, ref, blocker_ref
@@ -130,6 +140,32 @@ FROM pg_blocking WHERE blocking_pid = %d AND snapshot_ts >= %s AND snapshot_ts <
 		out = append(out, f)
 	}
 	return out, nil
+}
+
+// waitersPerSnapshot returns, per root blocker pid, how many sessions
+// waited on it in each pg_locks snapshot.
+func waitersPerSnapshot(ctx context.Context, c *Case) (map[int64][]sigPoint, error) {
+	lo, hi := c.bounds()
+	rows, err := c.DB.QueryContext(ctx, `
+WITH b AS (SELECT * FROM pg_blocking WHERE snapshot_ts >= ? AND snapshot_ts < ?),
+roots AS (SELECT * FROM b WHERE NOT EXISTS (
+            SELECT 1 FROM b w WHERE w.snapshot_ts = b.snapshot_ts AND w.waiting_pid = b.blocking_pid))
+SELECT blocking_pid, snapshot_ts, count(DISTINCT waiting_pid) FROM roots
+WHERE blocking_pid IS NOT NULL GROUP BY ALL ORDER BY 1, 2`, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("waiters per snapshot: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64][]sigPoint{}
+	for rows.Next() {
+		var pid int64
+		var p sigPoint
+		if err := rows.Scan(&pid, &p.t, &p.v); err != nil {
+			return nil, fmt.Errorf("waiters per snapshot: %w", err)
+		}
+		out[pid] = append(out[pid], p)
+	}
+	return out, rows.Err()
 }
 
 // slowStatementFindings finds queries whose mean time in an interval rose
@@ -226,7 +262,11 @@ ORDER BY d.queryid, d.interval_start, d.id`, lo, hi)
 		}
 		f.Severity = im.Severity
 		f.Details["impact"] = im.Reason
-		if err := correlateLatency(ctx, c, &f); err != nil {
+		var sig []sigPoint
+		for _, x := range ivs[i:j] {
+			sig = append(sig, sigPoint{x.to, x.extra})
+		}
+		if err := correlateLatency(ctx, c, &f, sig); err != nil {
 			return nil, err
 		}
 		// a slow query that did not move API latency or errors is minor
@@ -256,6 +296,7 @@ func connectionFindings(ctx context.Context, c *Case) ([]forensics.Finding, erro
 		return nil, fmt.Errorf("connections: %w", err)
 	}
 	var ev []forensics.Evidence
+	conns := map[time.Time]float64{}
 	for rows.Next() {
 		var e forensics.Evidence
 		var n int64
@@ -264,6 +305,7 @@ func connectionFindings(ctx context.Context, c *Case) ([]forensics.Finding, erro
 			return nil, err
 		}
 		e.TS = e.TS.UTC()
+		conns[e.TS] = float64(n)
 		e.Source, e.Link = "pg_activity", "near_max_connections"
 		e.Text = fmt.Sprintf("%d connections of max_connections %.0f", n, maxConn)
 		ev = append(ev, e)
@@ -282,6 +324,13 @@ func connectionFindings(ctx context.Context, c *Case) ([]forensics.Finding, erro
 		}
 		f.Severity = im.Severity
 		f.Details["impact"] = im.Reason
+		sig := make([]sigPoint, len(cl))
+		for i, e := range cl {
+			sig[i] = sigPoint{e.TS, conns[e.TS]}
+		}
+		if err := correlateLatency(ctx, c, &f, sig); err != nil {
+			return nil, err
+		}
 		f.Title = fmt.Sprintf("Connections near max_connections (%.0f) in %d snapshots", maxConn, len(cl))
 		f.RootCause = "the database ran out of connection slots"
 		f.EvidenceSQL = fmt.Sprintf(`SELECT snapshot_ts, count(*) FROM pg_activity GROUP BY 1 HAVING count(*) >= %.0f ORDER BY 1`, math.Ceil(0.9*maxConn))

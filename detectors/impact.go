@@ -10,7 +10,8 @@ import (
 )
 
 // Impact is what users saw during an interval, measured from the access
-// log, and the severity it gives by DESIGN.md's rules.
+// log (or Prometheus' request metrics), and the severity it gives by
+// DESIGN.md's rules.
 type Impact struct {
 	Severity        forensics.Severity
 	Reason          string
@@ -25,10 +26,12 @@ type Impact struct {
 	HasHTTP         bool
 }
 
-// Impact measures user impact between from and to.
+// Impact measures user impact between from and to, from the access log,
+// or without one from Prometheus' request metrics (API).
 func (c *Case) Impact(ctx context.Context, from, to time.Time) (Impact, error) {
 	var im Impact
-	ms, err := c.HTTP(ctx)
+	api, err := c.API(ctx)
+	ms := api.Minutes
 	if err != nil || len(ms) == 0 {
 		im.Severity = forensics.P3
 		im.Reason = "no access log in the case: user impact unknown"
@@ -95,6 +98,9 @@ func (c *Case) Impact(ctx context.Context, from, to time.Time) (Impact, error) {
 	default:
 		im.Severity = forensics.P3
 		im.Reason = "no measurable user impact in the access log"
+		if api.Source != "access log" {
+			im.Reason = "no measurable user impact in Prometheus' request metrics"
+		}
 	}
 	return im, nil
 }
@@ -129,7 +135,8 @@ func (c *Case) outage(ctx context.Context, from, to time.Time, im *Impact) error
 		}
 	}
 	// requests failing almost entirely, minute by minute
-	ms, _ := c.HTTP(ctx)
+	api, _ := c.API(ctx)
+	ms := api.Minutes
 	var cur time.Duration
 	var curFrom time.Time
 	for _, m := range ms {
