@@ -124,15 +124,15 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		// Settings for every connection, from the environment for tuning:
 		// FORENSICS_DUCKDB_MEMORY bounds DuckDB's buffer pool: by default
 		// 96MB when writing, so ingest memory stays flat however large the
-		// evidence is, and 1GB when reading, so the detectors' window
-		// functions and user queries over large cases are not refused (a
-		// query takes only what it needs); FORENSICS_DUCKDB_THREADS sets
-		// DuckDB's worker threads (default: one per core).
+		// evidence is, and 256MB when reading, so that window functions
+		// over a large case (several detectors' queries at once, and the
+		// views' own) have room; FORENSICS_DUCKDB_THREADS sets DuckDB's
+		// worker threads (default: one per core).
 		mem := os.Getenv("FORENSICS_DUCKDB_MEMORY")
 		if mem == "" {
 			mem = "96MB"
 			if opts.ReadOnly {
-				mem = "1GB"
+				mem = "256MB"
 			}
 		}
 		if _, err := ex.ExecContext(context.Background(), "SET memory_limit = '"+strings.ReplaceAll(mem, "'", "")+"'", nil); err != nil {
