@@ -40,6 +40,7 @@ fixtures:
 # against lnav and DuckDB's read_csv (see docs/PERFORMANCE.md).
 bench: build
 	$(GO) test $(GOFLAGS) -run '^$$' -bench . -benchmem ./ingest/ ./templates/
+	$(GO) test $(GOFLAGS) -run '^$$' -bench DetectTimeline -benchtime 3x ./detectors/
 	bash scripts/bench.sh $(BENCH_LINES)
 
 # Run every fuzz target for FUZZTIME each.

@@ -32,7 +32,7 @@ func (s storeAdapter) BeginFile(ctx context.Context, src forensics.SourceFile) (
 
 // fixtureDB ingests fixtures/cases/<name> into a new case file and returns
 // it open read-write (tests add rows of their own).
-func fixtureDB(t *testing.T, name string) *sql.DB {
+func fixtureDB(t testing.TB, name string) *sql.DB {
 	t.Helper()
 	ctx := context.Background()
 	st, err := query.Open(ctx, filepath.Join(t.TempDir(), "case.duckdb"), query.Options{})
@@ -53,7 +53,7 @@ func fixtureDB(t *testing.T, name string) *sql.DB {
 	return st.DB
 }
 
-func fixtureCases(t *testing.T) []string {
+func fixtureCases(t testing.TB) []string {
 	t.Helper()
 	ents, err := os.ReadDir(filepath.Join("..", "fixtures", "cases"))
 	if err != nil {
