@@ -98,9 +98,10 @@ type runStretch struct {
 // countRunsOK counts, for each stretch, the completed runs (text records
 // matching patRunOK) in it that do not name the stretch's model (compared
 // lower-cased): how many runs of other models succeeded meanwhile. One
-// scan for all stretches. Records that are plain ASCII are compared in SQL
-// (lower() is then strings.ToLower); the others come back and are
-// compared in Go, as are all records for a model name that is not ASCII.
+// scan for all stretches, one filtered count per stretch. Records that are
+// plain ASCII are compared in SQL (lower() is then strings.ToLower); the
+// others come back and are compared in Go, as are all records when a
+// model name is not ASCII.
 func (c *Case) countRunsOK(ctx context.Context, ss []runStretch) ([]int, error) {
 	out := make([]int, len(ss))
 	if len(ss) == 0 {
@@ -110,38 +111,75 @@ func (c *Case) countRunsOK(ctx context.Context, ss []runStretch) ([]int, error) 
 	if err != nil {
 		return nil, err
 	}
-	vals := make([]string, len(ss))
 	models := make([]string, len(ss))
+	counts := make([]string, len(ss))
+	allInGo := false
+	lo, hi := ss[0].From, ss[0].To
 	for i, s := range ss {
 		models[i] = strings.ToLower(s.Model)
-		vals[i] = fmt.Sprintf("(%d, %s, %s, %s, %t)", i, sqlTime(s.From), sqlTime(s.To), sqlString(models[i]), isASCII(models[i]))
+		lo, hi = minTime(lo, s.From), maxTime(hi, s.To)
+		if !isASCII(models[i]) {
+			counts[i], allInGo = "0", true
+			continue
+		}
+		counts[i] = fmt.Sprintf("count(*) FILTER (WHERE ascii AND ts >= %s AND ts <= %s AND NOT contains(lower_text, %s))",
+			sqlTime(s.From), sqlTime(s.To), sqlString(models[i]))
 	}
-	rows, err := c.DB.QueryContext(ctx, `WITH txt AS (`+c.textSQL(ctx)+`),
-s(i, lo, hi, m, in_sql) AS (VALUES `+strings.Join(vals, ", ")+`),
-ok AS (SELECT ts, text, strlen(text) = length(text) AS ascii FROM txt WHERE `+match+`)
-SELECT s.i,
-       count(*) FILTER (WHERE s.in_sql AND ok.ascii AND NOT contains(lower(ok.text), s.m)),
-       coalesce(list(ok.text) FILTER (WHERE NOT (s.in_sql AND ok.ascii)), [])
-FROM s JOIN ok ON ok.ts >= s.lo AND ok.ts <= s.hi
-GROUP BY s.i`)
-	if err != nil {
+	inGo := "NOT ascii"
+	if allInGo {
+		inGo = "true"
+	}
+	q := `WITH txt AS (` + c.textSQL(ctx) + `),
+ok AS (SELECT ts, text, lower(text) AS lower_text, strlen(text) = length(text) AS ascii FROM txt
+       WHERE ts >= ` + sqlTime(lo) + ` AND ts <= ` + sqlTime(hi) + ` AND ` + match + `)
+SELECT ` + strings.Join(counts, ", ") + `, coalesce(list(ts) FILTER (WHERE ` + inGo + `), []),
+       coalesce(list(text) FILTER (WHERE ` + inGo + `), []), coalesce(list(ascii) FILTER (WHERE ` + inGo + `), [])
+FROM ok`
+	dest := make([]any, len(ss)+3)
+	ns := make([]int, len(ss))
+	for i := range ns {
+		dest[i] = &ns[i]
+	}
+	var tss, texts, asciis []any
+	dest[len(ss)], dest[len(ss)+1], dest[len(ss)+2] = &tss, &texts, &asciis
+	if err := c.DB.QueryRowContext(ctx, q).Scan(dest...); err != nil {
 		return nil, fmt.Errorf("completed runs: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var i, n int
-		var texts []any
-		if err := rows.Scan(&i, &n, &texts); err != nil {
-			return nil, err
-		}
-		for _, t := range texts {
-			if s, ok := t.(string); ok && !strings.Contains(strings.ToLower(s), models[i]) {
-				n++
+	if len(tss) != len(texts) || len(tss) != len(asciis) {
+		return nil, fmt.Errorf("completed runs: %d times for %d texts", len(tss), len(texts))
+	}
+	for i, s := range ss {
+		out[i] = ns[i]
+		for k := range texts {
+			ts, _ := tss[k].(time.Time)
+			text, _ := texts[k].(string)
+			if ts.Before(s.From) || ts.After(s.To) {
+				continue
+			}
+			// an ASCII model's records that SQL took for ASCII were counted there
+			if isASCII(models[i]) && asciis[k] == true {
+				continue
+			}
+			if !strings.Contains(strings.ToLower(text), models[i]) {
+				out[i]++
 			}
 		}
-		out[i] = n
 	}
-	return out, rows.Err()
+	return out, nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 func isASCII(s string) bool {

@@ -98,7 +98,8 @@ var cornerTexts = []string{
 	"Run 8 completed for model svd-xt in 12 s",
 	"run 9 finished " + strings.Repeat("y", 130) + " model mochi-1", // too far apart
 	"run 10 completed — Model ltx-video",
-	"run 11 completed for \u212Aelvin-model", // KELVIN SIGN folds to k
+	"run 11 completed for \u212Aelvin-model",           // KELVIN SIGN folds to k
+	"run 12 completed for model svd-xt\r\nsecond line", // a line break inside the record
 	"process 4711 still waiting for ShareLock on transaction 9 after 1000.1 ms",
 	"duration: 12345.6 ms  statement: SELECT 1",
 	"Failed with result 'oom-kill'.",

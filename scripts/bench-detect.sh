@@ -14,7 +14,10 @@
 # (user + sys), the 4x / 1x ratio and the load average.
 #
 # Usage: scripts/bench-detect.sh [ROUNDS] [SCALES]   (defaults 5 and "1 4")
-# Env:   BIN (default bin/forensics, rebuilt unless NOBUILD=1)
+# Env:   BIN (default bin/forensics, rebuilt unless NOBUILD=1);
+#        BASE, another binary to time in the same rounds (e.g. one built
+#        from main), reported as timeline-base / detect-base; a run that
+#        fails (exit status not 0) is counted as "fail".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
@@ -55,7 +58,12 @@ run() { # key cmd...
 	local key=$1 tf wall user sys
 	shift
 	tf=$(mktemp)
-	/usr/bin/time -o "$tf" -f "%e %U %S" "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
+	if ! /usr/bin/time -o "$tf" -f "%e %U %S" "$@" >/dev/null 2>&1; then
+		W[$key]+="fail "
+		C[$key]+="fail "
+		rm -f "$tf"
+		return
+	fi
 	read -r wall user sys < <(tail -1 "$tf")
 	rm -f "$tf"
 	W[$key]+="$wall "
@@ -67,21 +75,32 @@ for r in $(seq 1 "$ROUNDS"); do
 		db=bench-data/detect/x$s/case.duckdb
 		run "timeline-x$s" "$BIN" timeline --db "$db"
 		run "detect-x$s" "$BIN" detect --db "$db"
+		if [ -n "${BASE:-}" ]; then
+			run "timeline-base-x$s" "$BASE" timeline --db "$db"
+			run "detect-base-x$s" "$BASE" detect --db "$db"
+		fi
 	done
 done
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
-median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-printf '%-12s %8s %8s   %s\n' run wall_s cpu_s "runs (wall)"
-for cmd in timeline detect; do
+# the median of the runs; "fail" when any run failed
+median() { tr ' ' '\n' | grep . | sort -g | awk '/fail/ {f = 1} {a[NR]=$1} END {if (f) print "fail"; else print a[int((NR+1)/2)]}'; }
+printf '%-18s %8s %8s   %s\n' run wall_s cpu_s "runs (wall)"
+cmds="timeline detect"
+[ -n "${BASE:-}" ] && cmds+=" timeline-base detect-base"
+for cmd in $cmds; do
 	for s in $SCALES; do
 		k=$cmd-x$s
-		printf '%-12s %8s %8s   %s\n' "$k" "$(echo "${W[$k]}" | median)" "$(echo "${C[$k]}" | median)" "${W[$k]}"
+		printf '%-18s %8s %8s   %s\n' "$k" "$(echo "${W[$k]}" | median)" "$(echo "${C[$k]}" | median)" "${W[$k]}"
 	done
 done
 set -- $SCALES
 if [ $# -ge 2 ]; then
-	for cmd in timeline detect; do
+	for cmd in $cmds; do
 		a=$(echo "${W[$cmd-x$1]}" | median) b=$(echo "${W[$cmd-x$2]}" | median)
+		if [ "$a" = fail ] || [ "$b" = fail ]; then
+			echo "$cmd x$2 / x$1: a run failed"
+			continue
+		fi
 		ca=$(echo "${C[$cmd-x$1]}" | median) cb=$(echo "${C[$cmd-x$2]}" | median)
 		echo "$cmd x$2 / x$1: wall $(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.2f", b/a}'), cpu $(awk -v a="$ca" -v b="$cb" 'BEGIN {printf "%.2f", b/a}')"
 	done
