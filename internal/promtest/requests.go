@@ -26,8 +26,9 @@ type Requests struct {
 	Traffic    Traffic
 }
 
-// ClassicBuckets are the upper bounds of the classic histogram.
-var ClassicBuckets = []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60}
+// ClassicBuckets returns the upper bounds of the classic histogram
+// WriteRequests writes (and +Inf).
+func ClassicBuckets() []float64 { return []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60} }
 
 // WriteRequests creates a TSDB at dir with the API's request metrics,
 // scraped every Step from r.Start to r.End, as a service instrumented with
@@ -59,9 +60,10 @@ func WriteRequests(dir string, r Requests) error {
 		native        map[int]float64
 		zero          float64
 	}
+	bounds := ClassicBuckets()
 	st := make([]state, len(hs))
 	for i := range st {
-		st[i].buckets = make([]float64, len(ClassicBuckets)+1)
+		st[i].buckets = make([]float64, len(bounds)+1)
 		st[i].native = map[int]float64{}
 	}
 	ctx := context.Background()
@@ -78,12 +80,12 @@ func WriteRequests(dir string, r Requests) error {
 			s.fail += fails
 			for _, o := range []struct{ n, v float64 }{{math.Round(reqs * 0.9), lat / 2}, {reqs - math.Round(reqs*0.9), lat * 3}} {
 				s.sum += o.n * o.v
-				for b, le := range ClassicBuckets {
+				for b, le := range bounds {
 					if o.v <= le {
 						s.buckets[b] += o.n
 					}
 				}
-				s.buckets[len(ClassicBuckets)] += o.n
+				s.buckets[len(bounds)] += o.n
 				if o.v <= 0.001 {
 					s.zero += o.n
 				} else {
@@ -104,12 +106,12 @@ func WriteRequests(dir string, r Requests) error {
 				}
 			}
 			if r.Classic {
-				for b, le := range ClassicBuckets {
+				for b, le := range bounds {
 					if err := add(s.buckets[b], "__name__", "http_request_duration_seconds_bucket", "le", fmt.Sprint(le)); err != nil {
 						return err
 					}
 				}
-				count := s.buckets[len(ClassicBuckets)]
+				count := s.buckets[len(bounds)]
 				if err := add(count, "__name__", "http_request_duration_seconds_bucket", "le", "+Inf"); err != nil {
 					return err
 				}
