@@ -250,7 +250,7 @@ func firstAlert(ctx context.Context, q Querier, has map[string]bool, from, to ti
 	var t sql.NullTime
 	err := q.QueryRowContext(ctx, `SELECT min(coalesce(firing_from, ts)) FROM (SELECT * FROM alerts) a
 		WHERE alertstate = 'firing' AND alertname NOT IN ('Watchdog', 'InfoInhibitor', 'DeadMansSwitch')
-		AND strings.ToLower(coalesce(severity, '')) NOT IN ('info', 'none')
+		AND lower(coalesce(severity, '')) NOT IN ('info', 'none')
 		AND coalesce(firing_from, ts) >= ? AND coalesce(firing_from, ts) <= ?`, from, to).Scan(&t)
 	if err != nil {
 		// an alerts view of another shape: no alert milestone rather than a failure
