@@ -51,10 +51,19 @@ func (ModelLoad) Detect(ctx context.Context, c *Case) ([]forensics.Finding, erro
 	if err != nil {
 		return nil, fmt.Errorf("model_load: %w", err)
 	}
-	wide, err := c.matches(ctx, patLoadFail)
+	more, err := c.scan(ctx, `(?:`+patModelMore+`)|(?:`+patLoadFail+`)`)
 	if err != nil {
 		return nil, fmt.Errorf("model_load: %w", err)
 	}
+	var wide []forensics.Evidence
+	for _, m := range more {
+		if reModelMore.MatchString(m.Text) {
+			strong = append(strong, m)
+		} else {
+			wide = append(wide, m)
+		}
+	}
+	strong = union(strong, nil)
 	var names []string
 	if len(strong)+len(wide) > 0 {
 		if names, err = caseModels(ctx, c); err != nil {
@@ -98,7 +107,7 @@ func (ModelLoad) Detect(ctx context.Context, c *Case) ([]forensics.Finding, erro
 			if len(cl) < 2 {
 				continue
 			}
-			f, err := textRule{kind: forensics.KindModelLoadFailure, patterns: []string{patModelLoad, patLoadFail}, what: "Model " + model + " fails to load",
+			f, err := textRule{kind: forensics.KindModelLoadFailure, patterns: []string{patModelLoad, patModelMore, patLoadFail}, what: "Model " + model + " fails to load",
 				rootCause: "model " + model + " could not be loaded"}.finding(ctx, c, cl)
 			if err != nil {
 				return nil, err
@@ -130,15 +139,17 @@ var modelFile = regexp.MustCompile(`(?i)(huggingface\.co|hf_hub|huggingface_hub|
 const caseModelName = `(?i)\bmodel["']?[=: ]+["']?([A-Za-z0-9][A-Za-z0-9_.\-/]*[A-Za-z0-9])`
 
 // caseModels returns the names of the models the case's logs talk about
-// (at least three records each), longest first.
+// (at least three records each, among the first 20,000 that name a model),
+// longest first.
 func caseModels(ctx context.Context, c *Case) ([]string, error) {
 	if !c.Has(ctx, "logs") {
 		return nil, nil
 	}
 	lo, hi := c.bounds()
+	// the first 20,000 records that name a model are plenty to know them
 	rows, err := c.DB.QueryContext(ctx, `SELECT m FROM (
 	SELECT lower(regexp_extract(message, `+sqlString(caseModelName)+`, 1)) AS m FROM logs
-	WHERE dup_of IS NULL AND ts >= ? AND ts < ? AND contains(lower(message), 'model'))
+	WHERE dup_of IS NULL AND ts >= ? AND ts < ? AND contains(message, 'odel') LIMIT 20000)
 WHERE m <> '' GROUP BY m HAVING count(*) >= 3 ORDER BY length(m) DESC, m`, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("model names: %w", err)

@@ -15,21 +15,17 @@ const (
 	patStart = `(?i)(starting vid-bench|vid-bench api v[0-9]|started server process|application startup complete|Started vid-bench|Scheduled restart job|Uvicorn running on|listening on (port|http))`
 	// host memory exhaustion
 	patHostOOM = `(?i)(Out of memory: Kill(ed)? process|invoked oom-killer|Memory cgroup out of memory|oom-kill|killed by the OOM killer|oom_reaper)`
-	patDisk    = `(?i)(No space left on device|Errno 28|ENOSPC|disk (is )?full|could not extend file|filesystem .* full|not enough (free )?(disk )?space|(ran|is|are) out of (disk |storage )?space|insufficient (disk|storage|free) space|disk quota exceeded|EDQUOT|\b0 ?(B|bytes) (free|available|left)\b|file write failed)`
+	patDisk    = `(?i)(No space left on device|Errno 28|ENOSPC|disk (is )?full|could not extend file|filesystem .* full)`
 	// a dependency refusing or dropping connections
 	patDependency = `(?i)(connection refused|Errno 111|could not connect to server|Connection reset by peer|ConnectionError|OperationalError[^\n]{0,80}(connect|terminat)|Name or service not known|server closed the connection unexpectedly|timeout connecting to|Error 111 connecting)`
-	patModelLoad  = `(?i)(checksum mismatch|sha256 mismatch|hash mismatch|corrupt(ed)? (model|weights|checkpoint|file)|failed to (load|download|fetch|initiali[sz]e) model|model[^\n]{0,60}(load(ing)?|download(ing)?|initiali[sz]ation) (failed|error|timed out)|timeout after [0-9]+ ?s? (initializing|loading|downloading) model|error (loading|downloading) model|download[^\n]{0,60}(HTTP [45][0-9][0-9]|status [45][0-9][0-9]|failed)|consistency check failed|should be of size [0-9]+ but has size|SafetensorError|error while deserializing header|differs? from the (manifest|expected)|(sha256|sha1|md5|hash|digest|checksum|etag)[^\n]{0,40}(does not match|doesn't match|did not match|differs))`
-	// patLoadFail is the wider vocabulary of something failing to load,
-	// download or initialize; it counts as a model load failure only when
-	// the record names a model of the case or a model file (see ModelLoad).
-	patLoadFail = `(?i)((could not|couldn't|cannot|can't|unable to|failed to) (load|download|fetch|initiali[sz]e|prepare)\b|\b(pipeline|model|weights|checkpoint)\b[^\n]{0,60}\b(unavailable|not available|not ready)\b|(load|loading|initiali[sz]\w*|download\w*|fetch\w*|prepar\w*)[^\n]{0,60}\b(timed? ?out|timeout)\b|not ready after [0-9]+ ?s|\b[45][0-9]{2}\b:? (Client Error|Server Error|Service Unavailable|Bad Gateway|Gateway Time-?out|Not Found|Forbidden|Too Many Requests)|(last )?status[ :=]+[45][0-9]{2}\b|HTTP [45][0-9]{2}\b)`
-	patXid      = `(?i)(NVRM: Xid|Xid \(PCI|GPU has fallen off the bus|uncorrectable ECC|double bit ECC)`
-	patAuthFail = `(?i)(authentication failed|invalid (api )?(token|key|credentials)|unauthori[sz]ed|password authentication failed|permission denied for|token (has )?expired|login failed)`
-	patTooMany  = `(?i)(too many clients|remaining connection slots are reserved|connection pool (exhausted|is full|timeout)|QueuePool limit|max_connections)`
-	patLockWait = `(?i)(still waiting for [A-Za-z]*Lock|deadlock detected|lock timeout|canceling statement due to lock timeout|could not obtain lock)`
-	patStmtTO   = `(?i)(canceling statement due to statement timeout|statement timeout|QueryCanceled)`
-	patRunOK    = `(?i)\b(completed|finished|succeeded|done)\b[^\n]{0,120}model|model[^\n]{0,120}\b(completed|finished|succeeded)\b`
-	patSlowStmt = `(?i)duration: ([1-9][0-9]{3,}|[0-9]{5,})(\.[0-9]+)? ms`
+	patModelLoad  = `(?i)(checksum mismatch|sha256 mismatch|hash mismatch|corrupt(ed)? (model|weights|checkpoint|file)|failed to (load|download|fetch|initiali[sz]e) model|model[^\n]{0,60}(load(ing)?|download(ing)?|initiali[sz]ation) (failed|error|timed out)|timeout after [0-9]+ ?s? (initializing|loading|downloading) model|error (loading|downloading) model|download[^\n]{0,60}(HTTP [45][0-9][0-9]|status [45][0-9][0-9]|failed))`
+	patXid        = `(?i)(NVRM: Xid|Xid \(PCI|GPU has fallen off the bus|uncorrectable ECC|double bit ECC)`
+	patAuthFail   = `(?i)(authentication failed|invalid (api )?(token|key|credentials)|unauthori[sz]ed|password authentication failed|permission denied for|token (has )?expired|login failed)`
+	patTooMany    = `(?i)(too many clients|remaining connection slots are reserved|connection pool (exhausted|is full|timeout)|QueuePool limit|max_connections)`
+	patLockWait   = `(?i)(still waiting for [A-Za-z]*Lock|deadlock detected|lock timeout|canceling statement due to lock timeout|could not obtain lock)`
+	patStmtTO     = `(?i)(canceling statement due to statement timeout|statement timeout|QueryCanceled)`
+	patRunOK      = `(?i)\b(completed|finished|succeeded|done)\b[^\n]{0,120}model|model[^\n]{0,120}\b(completed|finished|succeeded)\b`
+	patSlowStmt   = `(?i)duration: ([1-9][0-9]{3,}|[0-9]{5,})(\.[0-9]+)? ms`
 )
 
 // textPatterns lists every pattern detectors match against text records.
@@ -37,5 +33,5 @@ const (
 // (Case.classify); a pattern not listed here cannot be matched.
 var textPatterns = []string{
 	patCUDAOOM, patRunFail, patCrash, patExit, patStart, patHostOOM, patDisk, patDependency,
-	patModelLoad, patLoadFail, patXid, patAuthFail, patTooMany, patLockWait, patStmtTO, patSlowStmt, patRunOK,
+	patModelLoad, patXid, patAuthFail, patTooMany, patLockWait, patStmtTO, patSlowStmt, patRunOK,
 }

@@ -100,10 +100,23 @@ func (DiskFull) Name() string { return "disk_full" }
 
 // Detect implements Detector.
 func (DiskFull) Detect(ctx context.Context, c *Case) ([]forensics.Finding, error) {
-	fs, err := textRule{kind: forensics.KindDiskFull, patterns: []string{patDisk}, gap: 15 * time.Minute, min: 1, floor: forensics.P2,
-		what: "Disk full", rootCause: "a disk filled up and writes failed"}.detect(ctx, c)
+	r := textRule{kind: forensics.KindDiskFull, patterns: []string{patDisk, patDiskMore}, gap: 15 * time.Minute, min: 1, floor: forensics.P2,
+		what: "Disk full", rootCause: "a disk filled up and writes failed"}
+	ms, err := c.matches(ctx, patDisk)
 	if err != nil {
 		return nil, err
+	}
+	more, err := c.scan(ctx, patDiskMore)
+	if err != nil {
+		return nil, err
+	}
+	var fs []forensics.Finding
+	for _, cl := range clusters(union(ms, more), r.gap) {
+		f, err := r.finding(ctx, c, cl)
+		if err != nil {
+			return nil, err
+		}
+		fs = append(fs, f)
 	}
 	prom, err := promDiskFull(ctx, c)
 	if err != nil {
