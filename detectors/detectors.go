@@ -57,6 +57,10 @@ func Run(ctx context.Context, c *Case, ds []Detector) ([]forensics.Finding, erro
 	if err := checkRegistry(ds); err != nil {
 		return nil, err
 	}
+	// without an access log, user impact comes from the API's metrics
+	if err := usePromTraffic(ctx, c); err != nil {
+		return nil, err
+	}
 	var all []forensics.Finding
 	for _, d := range ds {
 		fs, err := d.Detect(ctx, c)

@@ -153,6 +153,13 @@ func BuildTimeline(ctx context.Context, q Querier, fs []forensics.Finding) (*Tim
 	if err != nil {
 		return nil, err
 	}
+	// nothing is resolved while the service is still down (without an
+	// access log, only its Prometheus targets may show it)
+	for _, f := range related {
+		if f.Kind == forensics.KindServiceUnavailable && !res.IsZero() && f.End.After(res) {
+			res = f.End
+		}
+	}
 	if !res.IsZero() {
 		inc.Resolved = &res
 		inc.ResolvedHeld = held
@@ -243,7 +250,7 @@ func firstAlert(ctx context.Context, q Querier, has map[string]bool, from, to ti
 	var t sql.NullTime
 	err := q.QueryRowContext(ctx, `SELECT min(coalesce(firing_from, ts)) FROM (SELECT * FROM alerts) a
 		WHERE alertstate = 'firing' AND alertname NOT IN ('Watchdog', 'InfoInhibitor', 'DeadMansSwitch')
-		AND strings.ToLower(coalesce(severity, '')) NOT IN ('info', 'none')
+		AND lower(coalesce(severity, '')) NOT IN ('info', 'none')
 		AND coalesce(firing_from, ts) >= ? AND coalesce(firing_from, ts) <= ?`, from, to).Scan(&t)
 	if err != nil {
 		// an alerts view of another shape: no alert milestone rather than a failure
