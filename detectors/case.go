@@ -32,7 +32,6 @@ type Case struct {
 	mu  sync.Mutex
 	has map[string]bool // Has, answered once per table
 
-	http   memo[[]HTTPMinute]
 	api    memo[APISeries]
 	text   memo[[]textRow]
 	health memo[[]healthCheck]
@@ -143,13 +142,16 @@ type HTTPMinute struct {
 const healthSQL = `(path LIKE '/health%' OR path LIKE '/healthz%' OR path LIKE '/ready%' OR path LIKE '/live%'
 	OR user_agent ILIKE '%healthcheck%' OR user_agent ILIKE 'kube-probe%')`
 
-// HTTP returns the per-minute access-log figures over the whole case,
-// minutes without requests included as zeros.
+// HTTP returns the per-minute figures of the API over the whole case,
+// minutes without requests included as zeros: from the access log, or
+// without one from Prometheus' request metrics (API says which).
 func (c *Case) HTTP(ctx context.Context) ([]HTTPMinute, error) {
-	return c.http.get(func() ([]HTTPMinute, error) { return c.httpMinutes(ctx) })
+	api, err := c.API(ctx)
+	return api.Minutes, err
 }
 
-func (c *Case) httpMinutes(ctx context.Context) ([]HTTPMinute, error) {
+// accessLogMinutes returns the per-minute figures of the access log.
+func (c *Case) accessLogMinutes(ctx context.Context) ([]HTTPMinute, error) {
 	if !c.Has(ctx, "http_requests") {
 		return nil, nil
 	}

@@ -35,6 +35,9 @@ func (c *Case) Impact(ctx context.Context, from, to time.Time) (Impact, error) {
 	if err != nil || len(ms) == 0 {
 		im.Severity = forensics.P3
 		im.Reason = "no access log in the case: user impact unknown"
+		if err == nil {
+			err = c.logImpact(ctx, from, to, &im)
+		}
 		return im, err
 	}
 	im.HasHTTP = true

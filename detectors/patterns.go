@@ -37,4 +37,5 @@ const (
 var textPatterns = []string{
 	patCUDAOOM, patRunFail, patCrash, patExit, patStart, patHostOOM, patDisk, patDependency,
 	patModelLoad, patXid, patAuthFail, patTooMany, patLockWait, patStmtTO, patSlowStmt,
+	patDiskMore, patModelMore, patLoadFail,
 }

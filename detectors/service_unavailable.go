@@ -10,16 +10,22 @@ import (
 )
 
 // ServiceUnavailable looks for stretches in which the API was down for
-// users: runs of failed /health checks (any health checker: curl,
-// docker-healthcheck, kube-probe) with no success in between, and minutes
-// in which 90 % or more of requests failed with 5xx. Runs less than 2
-// minutes apart merge; a run needs 3 failed checks or a full failing minute.
+// users. From the access log: runs of failed /health checks (any health
+// checker: curl, docker-healthcheck, kube-probe) with no success in
+// between, and minutes in which 90 % or more of requests failed with 5xx;
+// runs less than 2 minutes apart merge; a run needs 3 failed checks or a
+// full failing minute. From Prometheus, with or without an access log:
+// stretches in which every scrape target of the service was down (up == 0
+// for the job that serves the API's own metrics) or a blackbox probe failed
+// (probe_success == 0), two failed scrapes or more (see
+// service_unavailable_prom.go).
 //
-// Severity: P0 when health checks failed for 2 minutes or more (or 90 % of
-// requests failed that long), else the user impact over the stretch
-// (DESIGN.md rules). Evidence: the first and last failed health check and
-// the first 5xx. Its causes (disk_full, crash_loop, dependency_down, an
-// OOM) are separate findings linked by caused_by.
+// Severity: P0 when health checks failed (or the targets were down) for 2
+// minutes or more (or 90 % of requests failed that long), else the user
+// impact over the stretch (DESIGN.md rules). Evidence: the first and last
+// failed health check, the first 5xx, the first and last up == 0 sample.
+// Its causes (disk_full, crash_loop, dependency_down, an OOM) are separate
+// findings linked by caused_by.
 type ServiceUnavailable struct{}
 
 var _ Detector = ServiceUnavailable{}
@@ -34,6 +40,43 @@ type downRun struct {
 
 // Detect implements Detector.
 func (ServiceUnavailable) Detect(ctx context.Context, c *Case) ([]forensics.Finding, error) {
+	fs, err := accessLogOutages(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	prom, err := promOutages(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range prom {
+		merged := false
+		for i := range fs {
+			f := &fs[i]
+			if p.Start.After(f.End.Add(2*time.Minute)) || p.End.Before(f.Start.Add(-2*time.Minute)) {
+				continue
+			}
+			// the same outage seen by the health checks and by Prometheus
+			f.Evidence = append(f.Evidence, p.Evidence...)
+			sortEvidence(f.Evidence)
+			f.Severity = f.Severity.Worse(p.Severity)
+			if p.Start.Before(f.Start) {
+				f.Start = p.Start
+			}
+			if p.End.After(f.End) {
+				f.End = p.End
+			}
+			merged = true
+			break
+		}
+		if !merged {
+			fs = append(fs, p)
+		}
+	}
+	return fs, nil
+}
+
+// accessLogOutages finds the outages the access log shows.
+func accessLogOutages(ctx context.Context, c *Case) ([]forensics.Finding, error) {
 	if !c.Has(ctx, "http_requests") {
 		return nil, nil
 	}

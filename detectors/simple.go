@@ -83,11 +83,14 @@ func (r textRule) finding(ctx context.Context, c *Case, cl []forensics.Evidence)
 }
 
 // DiskFull looks for a full disk: "No space left on device" (Errno 28,
-// ENOSPC), PostgreSQL's "could not extend file", and, from Prometheus,
+// ENOSPC), PostgreSQL's "could not extend file", "database or disk is
+// full", "not enough free space", "disk quota exceeded", "0 bytes free",
+// torch's "file write failed", and, from Prometheus,
 // node_filesystem_avail_bytes under 2 % of node_filesystem_size_bytes. Records less than 15
-// minutes apart form one finding (at least 1 record). Severity: the user
-// impact over it, at least P2 (writes are failing). Evidence: the first,
-// a middle and the last record.
+// minutes apart form one finding (at least 1 record); it starts at the
+// low-disk warnings that led up to it, if any (disk_low.go). Severity: the user
+// impact over it, at least P2 (writes are failing). Evidence: the first
+// low-disk warning, the first, a middle and the last record.
 type DiskFull struct{}
 
 var _ Detector = DiskFull{}
@@ -97,16 +100,35 @@ func (DiskFull) Name() string { return "disk_full" }
 
 // Detect implements Detector.
 func (DiskFull) Detect(ctx context.Context, c *Case) ([]forensics.Finding, error) {
-	fs, err := textRule{kind: forensics.KindDiskFull, patterns: []string{patDisk}, gap: 15 * time.Minute, min: 1, floor: forensics.P2,
-		what: "Disk full", rootCause: "a disk filled up and writes failed"}.detect(ctx, c)
+	r := textRule{kind: forensics.KindDiskFull, patterns: []string{patDisk, patDiskMore}, gap: 15 * time.Minute, min: 1, floor: forensics.P2,
+		what: "Disk full", rootCause: "a disk filled up and writes failed"}
+	ms, err := c.matches(ctx, patDisk)
 	if err != nil {
 		return nil, err
+	}
+	more, err := c.matches(ctx, patDiskMore)
+	if err != nil {
+		return nil, err
+	}
+	var fs []forensics.Finding
+	for _, cl := range clusters(union(ms, more), r.gap) {
+		f, err := r.finding(ctx, c, cl)
+		if err != nil {
+			return nil, err
+		}
+		fs = append(fs, f)
 	}
 	prom, err := promDiskFull(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	return mergeOverlapping(fs, prom), nil
+	fs = mergeOverlapping(fs, prom)
+	for i := range fs {
+		if err := startAtLowDiskWarning(ctx, c, &fs[i]); err != nil {
+			return nil, err
+		}
+	}
+	return fs, nil
 }
 
 // mergeOverlapping adds the findings of extra that overlap none of fs, and

@@ -177,6 +177,13 @@ func BuildTimeline(ctx context.Context, q Querier, fs []forensics.Finding) (*Tim
 			break
 		}
 	}
+	// nothing is resolved while the service is still down (without an
+	// access log, only its Prometheus targets may show it)
+	for _, f := range related {
+		if f.Kind == forensics.KindServiceUnavailable && !res.IsZero() && f.End.After(res) {
+			res = f.End
+		}
+	}
 	if !res.IsZero() {
 		inc.Resolved = &res
 		inc.ResolvedHeld = held

@@ -51,7 +51,7 @@ func TestHTMLReportInChromium(t *testing.T) {
 	}{
 		{"outage-disk-full", []string{"errors", "latency", "host"}},
 		{"gpu-oom", []string{"errors", "latency", "gpu", "host"}}, // nvidia-smi and free captures
-		{"db-lock", []string{"errors", "latency", "database"}},
+		{"db-lock", []string{"errors", "latency", "host", "database"}}, // node_exporter metrics in its Prometheus data
 	}
 	root := repoRoot(t)
 	for _, c := range cases {

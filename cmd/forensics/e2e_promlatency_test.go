@@ -39,7 +39,7 @@ func TestLockContentionLatencyFromPrometheus(t *testing.T) {
 	}{
 		{"classic histogram", promtest.Requests{Classic: true}, "histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket"},
 		{"native histogram", promtest.Requests{Native: true}, "histogram_quantile(0.95, sum(rate(http_request_duration_seconds{"},
-		{"classic with counters and health checks", promtest.Requests{Classic: true, Totals: true, Health: true}, `http_requests_total{code=~"5.."`},
+		{"classic with counters and health checks", promtest.Requests{Classic: true, Totals: true, Health: true}, "requests and 5xx: increases of http_requests_total"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -112,5 +112,34 @@ func TestLockContentionLatencyFromPrometheus(t *testing.T) {
 				t.Errorf("root cause %s %s, want the lock contention", fs[0].ID, fs[0].Kind)
 			}
 		})
+	}
+}
+
+// TestDBLockNoAccessLatencyFromHistogram: the bundled db-lock case without
+// its access log (its Prometheus data carries the API's histogram) reports
+// the lock contention's latency correlation from the histogram.
+func TestDBLockNoAccessLatencyFromHistogram(t *testing.T) {
+	root := repoRoot(t)
+	db := filepath.Join(t.TempDir(), "c.duckdb")
+	must(t, root, "ingest", "--no-progress", "fixtures/cases/db-lock-no-access", "--db", db)
+	if n := scalar(t, root, db, "SELECT count(*) FROM http_requests"); n != 0 {
+		t.Fatalf("%d access-log rows: the case must have none", n)
+	}
+	var fs []forensics.Finding
+	if err := json.Unmarshal([]byte(must(t, root, "detect", "--db", db, "--format", "json")), &fs); err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) == 0 || fs[0].Kind != forensics.KindLockContention {
+		t.Fatalf("root finding: %+v", fs)
+	}
+	d := fs[0].Details
+	if src, _ := d["api_source"].(string); !strings.Contains(src, "histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket") {
+		t.Errorf("api_source %q", src)
+	}
+	if r, ok := d["api_latency_correlation"].(float64); !ok || r < 0.7 {
+		t.Errorf("api_latency_correlation %v, want >= 0.7", d["api_latency_correlation"])
+	}
+	if lag, ok := d["api_latency_lag_s"].(float64); !ok || lag < -120 || lag > 120 {
+		t.Errorf("api_latency_lag_s %v, want within 2 minutes", d["api_latency_lag_s"])
 	}
 }

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -43,12 +45,15 @@ type scenarioResult struct {
 // TestScenarios checks the detectors and the timeline against every
 // hand-written answer: root-cause kind, severity, and start, detected,
 // mitigated and resolved within the tolerance; quiet days give no P0/P1.
+// Cases that are not committed (the variants with ten times the traffic)
+// are generated into a temporary folder with the fixture generator first.
 func TestScenarios(t *testing.T) {
 	root := repoRoot(t)
 	files, _ := filepath.Glob(filepath.Join(root, "fixtures/expected/*.json"))
 	if len(files) == 0 {
 		t.Fatal("no expected answers in fixtures/expected")
 	}
+	cases := &onDemandCases{root: root, dir: t.TempDir()}
 	for _, f := range files {
 		var exp expected
 		b, err := os.ReadFile(f)
@@ -60,7 +65,7 @@ func TestScenarios(t *testing.T) {
 		}
 		t.Run(exp.Case, func(t *testing.T) {
 			t.Parallel()
-			got := runScenario(t, root, exp)
+			got := runScenario(t, root, cases.dirOf(t, exp.Case), exp)
 			for _, problem := range compareScenario(exp, got) {
 				t.Error(problem)
 			}
@@ -68,13 +73,46 @@ func TestScenarios(t *testing.T) {
 	}
 }
 
-func runScenario(t *testing.T, root string, exp expected) scenarioResult {
+// onDemandCases finds a case folder: the committed one, or one the
+// generator writes (built once) into dir.
+type onDemandCases struct {
+	root, dir string
+	once      sync.Once
+	gen       string
+	err       error
+}
+
+func (o *onDemandCases) dirOf(t *testing.T, name string) string {
+	t.Helper()
+	committed := filepath.Join(o.root, "fixtures", "cases", name)
+	if _, err := os.Stat(committed); err == nil {
+		return committed
+	}
+	o.once.Do(func() {
+		o.gen = filepath.Join(o.dir, "gen")
+		cmd := exec.Command("go", "build", "-o", o.gen, "./fixtures/gen")
+		cmd.Dir = o.root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			o.err = fmt.Errorf("build the fixture generator: %v\n%s", err, out)
+		}
+	})
+	if o.err != nil {
+		t.Fatal(o.err)
+	}
+	out := filepath.Join(t.TempDir(), name)
+	if b, err := exec.Command(o.gen, "-case", name, "-out", out).CombinedOutput(); err != nil {
+		t.Fatalf("gen -case %s: %v\n%s", name, err, b)
+	}
+	return out
+}
+
+func runScenario(t *testing.T, root, caseDir string, exp expected) scenarioResult {
 	db := filepath.Join(t.TempDir(), exp.Case+".duckdb")
 	tz := exp.TZ
 	if tz == "" {
 		tz = "UTC"
 	}
-	must(t, root, "ingest", "--no-progress", "--tz", tz, "fixtures/cases/"+exp.Case, "--db", db)
+	must(t, root, "ingest", "--no-progress", "--tz", tz, caseDir, "--db", db)
 	var res scenarioResult
 	if err := json.Unmarshal([]byte(must(t, root, "detect", "--db", db, "--format", "json")), &res.Findings); err != nil {
 		t.Fatal(err)
