@@ -268,9 +268,17 @@ func TestRelaxedPatternsAreWider(t *testing.T) {
 
 func TestStatementDeltasMatchView(t *testing.T) {
 	ctx := context.Background()
-	for _, name := range []string{"db-lock", "quiet-day-1", "quiet-day-2"} {
-		t.Run(name, func(t *testing.T) {
-			db := fixtureDB(t, name)
+	for _, tc := range []struct {
+		name, fixture string
+		sparse        bool // the added rows leave plans, total_plan_time, temp_blks_written and stats_since out, as a focused capture does
+	}{
+		{"db-lock", "db-lock", false},
+		{"quiet-day-1", "quiet-day-1", false},
+		{"quiet-day-2", "quiet-day-2", false},
+		{"a capture without some counters", "model-load", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := fixtureDB(t, tc.fixture)
 			// corners: a reset, a changed stats_since, statements without a
 			// queryid (one text, two users), a snapshot read from two files
 			t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -304,11 +312,15 @@ func TestStatementDeltasMatchView(t *testing.T) {
 			}
 			rs = append(rs, row{src: 902, min: 2, qid: int64(42), user: 10, query: "SELECT 42", calls: 30, exec: 75, since: since}) // the same snapshot, another file
 			for i, r := range rs {
+				var plans, planTime, temp, since any = r.calls, float64(r.calls) * 0.1, 0, r.since
+				if tc.sparse {
+					plans, planTime, temp, since = nil, nil, nil, nil
+				}
 				mustExec(t, db, `INSERT INTO pg_statements (id, source_id, snapshot_ts, queryid, userid, dbid, toplevel, query, calls, total_exec_time,
 					"rows", plans, total_plan_time, shared_blks_hit, shared_blks_read, temp_blks_written, stats_since)
 					VALUES (?, ?, ?, ?, ?, 5, true, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 					int64(9_000_000+i), r.src, t0.Add(time.Duration(r.min)*time.Minute), r.qid, r.user, r.query, r.calls, r.exec,
-					r.calls*3, r.calls, float64(r.calls)*0.1, r.calls*7, r.calls, 0, r.since)
+					r.calls*3, plans, planTime, r.calls*7, r.calls, temp, since)
 			}
 			read := func(q string) []string {
 				rows, err := db.QueryContext(ctx, q)
@@ -335,7 +347,15 @@ func TestStatementDeltasMatchView(t *testing.T) {
 				sort.Strings(out)
 				return out
 			}
-			got := read(`SELECT id, queryid, interval_start, interval_end, calls, mean_exec_time_ms FROM (` + statementDeltasSQL + `)`)
+			c, err := NewCase(ctx, db, forensics.TimeRange{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			deltas, err := statementDeltasSQL(ctx, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := read(`SELECT id, queryid, interval_start, interval_end, calls, mean_exec_time_ms FROM (` + deltas + `)`)
 			want := read(`SELECT CAST(split_part(ref, ':', 2) AS BIGINT), queryid, interval_start, interval_end, calls, mean_exec_time_ms FROM pg_statement_deltas`)
 			if len(want) < 20 {
 				t.Fatalf("only %d intervals in the view", len(want))
