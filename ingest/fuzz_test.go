@@ -86,6 +86,7 @@ func FuzzClassify(f *testing.F) {
 
 func FuzzCapture(f *testing.F) {
 	for _, name := range []string{"nvidia-smi-550.txt", "nvidia-smi-525.txt", "nvidia-smi-cut.txt", "nvidia-smi-query.csv",
+		"nvidia-smi-lost-gpu.txt", "nvidia-smi-no-driver.txt",
 		"state-1408.txt", "compose-ps-v1.txt", "compose-ps-v2.txt", "docker-stats.txt"} {
 		b, err := os.ReadFile(filepath.Join("testdata", "responders", name))
 		if err != nil {
