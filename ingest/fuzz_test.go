@@ -56,6 +56,7 @@ func FuzzText(f *testing.F) {
 	fuzzReader(f, Text{},
 		"Nov 20 14:02:11 host kernel: Out of memory\n  more\n",
 		"[20/Nov/2026:14:02:13 +0000] warn x\n1795183333 y\n",
+		"2027/03/09 09:52:17 [error] 1123#1123: *884214 connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.3.7\n2027/03/09 09:52:18 [crit] 1#1: x\n2027/03/09 09:52:19.5 [warn] 1#: *\n",
 		"plain\nlines\n")
 }
 
