@@ -127,7 +127,7 @@ func printsNow(c *forensics.Command) bool {
 		return true
 	}
 	f := strings.Fields(c.Command)
-	for len(f) > 0 && (f[0] == "sudo" || f[0] == "env" || f[0] == "TZ=UTC") {
+	for len(f) > 0 && (f[0] == "sudo" || f[0] == "env" || strings.Contains(f[0], "=")) {
 		f = f[1:]
 	}
 	return len(f) > 0 && (f[0] == "date" || strings.HasPrefix(f[0], "date;"))
