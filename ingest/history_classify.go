@@ -1155,13 +1155,9 @@ func vidBench(rest []string) Meaning {
 	return Meaning{Action: forensics.ActionOther}
 }
 
-// ActionDBMaintenance is what CREATE INDEX, REINDEX, VACUUM, ANALYZE,
-// CLUSTER and REFRESH MATERIALIZED VIEW do: work on the database's
-// structures or statistics that a responder runs to make queries fast
-// again, a mitigating action like the others of forensics.Action*. (It
-// belongs beside them in responders.go; it is here while that file is
-// another change's.)
-const ActionDBMaintenance = "db_maintenance"
+// ActionDBMaintenance is forensics.ActionDBMaintenance, kept for the
+// package's tests.
+const ActionDBMaintenance = forensics.ActionDBMaintenance
 
 var (
 	sqlMaint  = regexp.MustCompile(`(?i)^\s*(create\s+(unique\s+)?index|drop\s+index|alter\s+index|reindex|vacuum|analy[sz]e|cluster|refresh\s+materialized\s+view)\b`)
