@@ -19,6 +19,7 @@ const (
 	ActionMaintenanceMode = "maintenance_mode" // vid-bench maintenance-mode enable|disable
 	ActionModelRedownload = "model_redownload" // vid-bench download-model --force, huggingface-cli download
 	ActionScale           = "scale"            // docker-compose up --scale, docker-compose scale, kubectl scale
+	ActionDBMaintenance   = "db_maintenance"   // CREATE/DROP/ALTER INDEX, REINDEX, VACUUM, ANALYZE, CLUSTER, REFRESH MATERIALIZED VIEW
 	ActionLookOnly        = "look_only"        // changes nothing: nvidia-smi, df -h, docker-compose logs, grep, SELECT ...
 	ActionOther           = "other"            // not recognised
 )

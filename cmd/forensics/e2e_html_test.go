@@ -50,7 +50,7 @@ func TestHTMLReportInChromium(t *testing.T) {
 		charts []string // hand-written: what each case's evidence has
 	}{
 		{"outage-disk-full", []string{"errors", "latency", "host"}},
-		{"gpu-oom", []string{"errors", "latency", "gpu", "host"}}, // nvidia-smi and free captures
+		{"gpu-oom", []string{"errors", "latency", "gpu", "host"}},      // nvidia-smi and free captures
 		{"db-lock", []string{"errors", "latency", "host", "database"}}, // node_exporter metrics in its Prometheus data
 	}
 	root := repoRoot(t)
