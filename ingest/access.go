@@ -19,7 +19,10 @@ import (
 // (response_time=, request_time=, rt= or a bare number after the user agent)
 // and as JSON lines with keys such as ts, remote_addr, user, method, path,
 // status, bytes, response_time, user_agent. Each line is stamped when the
-// request ended; rows also carry started_at = ts - response_time.
+// request ended; rows also carry started_at = ts - response_time. A JSON
+// time without a zone ("2027-01-14T07:30:00.833", nginx's $time_local
+// without its offset) is local time of the proxy's host: it is read in
+// --tz; a time with Z or an offset is read as given.
 type Access struct{}
 
 var _ Reader = Access{}
@@ -36,7 +39,7 @@ func (Access) Sniff(s *Sample) int {
 			continue
 		}
 		n++
-		if parseAccess(l, &r) == nil {
+		if parseAccess(l, time.UTC, &r) == nil {
 			ok++
 		}
 	}
@@ -61,7 +64,7 @@ func (Access) Read(ctx context.Context, in *Input) error {
 			}
 			continue
 		}
-		if err := parseAccess(l.Text, &r); err != nil {
+		if err := parseAccess(l.Text, in.TZ, &r); err != nil {
 			if err := in.Reject(l, err.Error()); err != nil {
 				return err
 			}
@@ -75,11 +78,12 @@ func (Access) Read(ctx context.Context, in *Input) error {
 	return lr.Err()
 }
 
-// parseAccess parses one access-log line into r (reset first).
-func parseAccess(b []byte, r *forensics.HTTPRequest) error {
+// parseAccess parses one access-log line into r (reset first). Times
+// without a zone are read in loc.
+func parseAccess(b []byte, loc *time.Location, r *forensics.HTTPRequest) error {
 	*r = forensics.HTTPRequest{ResponseTime: -1}
 	if len(b) > 0 && b[0] == '{' {
-		return parseAccessJSON(b, r)
+		return parseAccessJSON(b, loc, r)
 	}
 	rest := b
 	var f []byte
@@ -244,7 +248,7 @@ var (
 	jaRef    = []string{"referer", "http_referer", "referrer"}
 )
 
-func parseAccessJSON(b []byte, r *forensics.HTTPRequest) error {
+func parseAccessJSON(b []byte, loc *time.Location, r *forensics.HTTPRequest) error {
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil {
 		return errAccess("invalid JSON: " + err.Error())
@@ -263,7 +267,7 @@ func parseAccessJSON(b []byte, r *forensics.HTTPRequest) error {
 		return errAccess("JSON line without a time key (ts, time, timestamp)")
 	}
 	ts, _ := tv.(string)
-	t, ok := parseJSONTime(ts, tv, time.UTC)
+	t, ok := parseJSONTime(ts, tv, loc)
 	if !ok {
 		return errAccess(fmt.Sprintf("bad time %v", tv))
 	}

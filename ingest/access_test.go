@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -121,6 +122,52 @@ func TestTextReader(t *testing.T) {
 		}
 		if m.logs[3].Level != "ERROR" || !m.logs[3].TS.Equal(ts("2026-11-20T14:02:13Z")) {
 			t.Errorf("epoch: %+v", m.logs[3])
+		}
+	})
+	t.Run("nginx error log", func(t *testing.T) {
+		// the first line as in fixtures/blind/host-oom-gunicorn/logs/nginx/error.log
+		tests := []struct {
+			line, ts, level, msg, conn string
+		}{
+			{`2027/03/09 09:52:17 [error] 1123#1123: *884214 connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.3.7, server: vid-bench.internal, request: "POST /api/v1/benchmarks HTTP/1.1", upstream: "http://127.0.0.1:8000/api/v1/benchmarks", host: "vid-bench.internal"`,
+				"2027-03-09T09:52:17Z", "ERROR", `connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.3.7, server: vid-bench.internal, request: "POST /api/v1/benchmarks HTTP/1.1", upstream: "http://127.0.0.1:8000/api/v1/benchmarks", host: "vid-bench.internal"`, "884214"},
+			{`2027/03/09 09:58:42 [warn] 1123#1123: *884390 an upstream response is buffered to a temporary file /var/cache/nginx/proxy_temp/1/00/0000000001 while reading upstream, client: 10.0.3.7`,
+				"2027-03-09T09:58:42Z", "WARNING", "an upstream response is buffered to a temporary file /var/cache/nginx/proxy_temp/1/00/0000000001 while reading upstream, client: 10.0.3.7", "884390"},
+			{`2027/03/09 10:00:01.250 [crit] 1123#1123: *1 SSL_do_handshake() failed (SSL: error:0A00006C:SSL routines::bad key share) while SSL handshaking, client: 10.0.9.9`,
+				"2027-03-09T10:00:01.25Z", "CRITICAL", "SSL_do_handshake() failed (SSL: error:0A00006C:SSL routines::bad key share) while SSL handshaking, client: 10.0.9.9", "1"},
+			{`2027/03/09 10:00:02 [alert] 1122#1122: worker process 1123 exited on signal 9`, "2027-03-09T10:00:02Z", "CRITICAL", "worker process 1123 exited on signal 9", ""},
+			{`2027/03/09 10:00:03 [emerg] 1#1: bind() to 0.0.0.0:80 failed (98: Address already in use)`, "2027-03-09T10:00:03Z", "CRITICAL", "bind() to 0.0.0.0:80 failed (98: Address already in use)", ""},
+			{`2027/03/09 10:00:04 [notice] 1#1: signal process started`, "2027-03-09T10:00:04Z", "INFO", "signal process started", ""},
+			{`2027/03/09 10:00:05 [info] 1123#1123: *884500 client closed connection while waiting for request, client: 10.0.3.7, server: 0.0.0.0:80`, "2027-03-09T10:00:05Z", "INFO", "client closed connection while waiting for request, client: 10.0.3.7, server: 0.0.0.0:80", "884500"},
+			{`2027/03/09 10:00:06 [debug] 1123#1123: *884501 http keepalive handler`, "2027-03-09T10:00:06Z", "DEBUG", "http keepalive handler", "884501"},
+		}
+		var text strings.Builder
+		for _, tt := range tests {
+			text.WriteString(tt.line + "\n")
+		}
+		m, st := readString(t, Text{}, text.String())
+		if len(m.logs) != len(tests) || st.Rejects != 0 || st.Continuations != 0 {
+			t.Fatalf("rows %d rejects %d conts %d", len(m.logs), st.Rejects, st.Continuations)
+		}
+		for i, tt := range tests {
+			r := m.logs[i]
+			if !r.TS.Equal(ts(tt.ts)) || string(r.Level) != tt.level || r.Message != tt.msg || r.Logger != "nginx" || r.Layout != "nginx" {
+				t.Errorf("line %d: got %v %s %q %q %q", i+1, r.TS, r.Level, r.Message, r.Logger, r.Layout)
+			}
+			if got, _ := r.Attrs["connection"].(string); got != tt.conn {
+				t.Errorf("line %d: connection %q, want %q", i+1, got, tt.conn)
+			}
+			if r.Attrs["pid"] == nil || r.Attrs["tid"] == nil {
+				t.Errorf("line %d: attrs %v", i+1, r.Attrs)
+			}
+		}
+	})
+	t.Run("nginx-like lines that are not nginx's", func(t *testing.T) {
+		// a bracket word that is no nginx level, and no pid#tid: the
+		// time is still read, the rest stays the message
+		m, _ := readString(t, Text{}, "2027/03/09 09:52:17 [upstream] something failed\n2027/03/09 09:52:18 [error] no worker id here\n")
+		if len(m.logs) != 2 || m.logs[0].Layout != "text" || m.logs[1].Layout != "text" || m.logs[1].Level != "ERROR" || !m.logs[1].TS.Equal(ts("2027-03-09T09:52:18Z")) {
+			t.Errorf("%+v", m.logs)
 		}
 	})
 	t.Run("no times: a record per line", func(t *testing.T) {

@@ -136,12 +136,16 @@ type splitter struct {
 	other  func(l *Line) error // nil: reject
 	outs   int                 // outputs parsed
 	latest time.Time           // the latest time the lines told (date lines, nvidia-smi's own)
+	first  time.Time           // the first time the lines told
 }
 
 // saw notes a time the output printed.
 func (sp *splitter) saw(t time.Time) {
 	if t.After(sp.latest) {
 		sp.latest = t
+	}
+	if sp.first.IsZero() {
+		sp.first = t
 	}
 }
 

@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -13,26 +14,140 @@ import (
 // The outputs of nvidia-smi: its default table (per GPU memory, GPU-Util,
 // temperature and power, and the Processes table) and the CSV of
 // --query-gpu=... --format=csv (one-shot or looped with -l, each row with
-// its own time).
+// its own time). The errors nvidia-smi prints instead of (or above) its
+// table are rows of their own, so that a GPU that fell off the bus is
+// evidence and not a reject:
+//
+//	Unable to determine the device handle for GPU0000:3B:00.0: Unknown Error    kind gpu, subject and attrs.bus_id the bus id, state lost
+//	No devices were found                                                       kind gpu, state none
+//	NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. ...   kind gpu, state unreachable
+//	Failed to initialize NVML: Driver/library version mismatch                   kind gpu, state unreachable
+//
+// attrs.error holds the line as printed, attrs.status the state.
 
 const mibBytes = 1 << 20
 
 // nvidiaTableStart reports whether a line starts an nvidia-smi table: its
-// top border, or the banner line when the border is missing.
+// top border, the banner line when the border is missing, or an error
+// nvidia-smi prints in its place or above it.
 func nvidiaTableStart(t []byte) bool {
 	t = bytes.TrimRight(t, " ")
 	if bytes.HasPrefix(t, []byte("| NVIDIA-SMI ")) {
 		return true
 	}
+	if _, ok := parseSmiError(t); ok {
+		return true
+	}
 	return len(t) > 40 && t[0] == '+' && t[len(t)-1] == '+' && len(bytes.Trim(t, "+-")) == 0
 }
 
-// nvidiaTable buffers one nvidia-smi table.
+// smiError is an error line of nvidia-smi.
+type smiError struct {
+	state string // lost, none, unreachable
+	busID string // the PCI bus id of a lost GPU, as printed
+	text  string
+}
+
+var (
+	smiLostGPU = regexp.MustCompile(`^Unable to determine the device handle for (?:GPU|gpu)\s*([0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-9A-Fa-f]):\s*\S`)
+	smiNVMLVer = regexp.MustCompile(`^NVML library version: \S+$`)
+)
+
+// parseSmiError recognises the errors nvidia-smi prints when it cannot
+// show a GPU, or any.
+func parseSmiError(t []byte) (smiError, bool) {
+	t = bytes.TrimSpace(t)
+	switch {
+	case bytes.HasPrefix(t, []byte("Unable to determine the device handle for ")):
+		if m := smiLostGPU.FindSubmatch(t); m != nil {
+			return smiError{state: "lost", busID: string(m[1]), text: str(t)}, true
+		}
+	case bytes.Equal(t, []byte("No devices were found")):
+		return smiError{state: "none", text: str(t)}, true
+	case bytes.HasPrefix(t, []byte("NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver")),
+		bytes.HasPrefix(t, []byte("Failed to initialize NVML: ")):
+		return smiError{state: "unreachable", text: str(t)}, true
+	}
+	return smiError{}, false
+}
+
+// pciKey turns a PCI bus id ("00000000:3B:00.0", "0000:3b:00.0") into a
+// number that orders bus ids as the bus does.
+func pciKey(id string) (uint64, bool) {
+	var dom, bus, dev, fn uint64
+	id = strings.ToLower(strings.TrimSpace(id))
+	i := strings.IndexByte(id, ':')
+	j := strings.LastIndexByte(id, ':')
+	k := strings.LastIndexByte(id, '.')
+	if i <= 0 || j <= i || k <= j {
+		return 0, false
+	}
+	var err error
+	for _, p := range []struct {
+		s string
+		v *uint64
+	}{{id[:i], &dom}, {id[i+1 : j], &bus}, {id[j+1 : k], &dev}, {id[k+1:], &fn}} {
+		if *p.v, err = strconv.ParseUint(p.s, 16, 32); err != nil {
+			return 0, false
+		}
+	}
+	return dom<<24 | bus<<16 | dev<<8 | fn, true
+}
+
+// inferLostIndex gives a lost GPU the index nvidia-smi would have shown
+// for it, when the table of the same run lists the other GPUs: nvidia-smi
+// numbers GPUs in PCI bus order, so when every listed GPU's index is its
+// rank among all the bus ids (listed and lost), a lost GPU's rank is its
+// index (attrs.gpu_from = "bus_order").
+func inferLostIndex(rows []*forensics.Capture) {
+	type gpuBus struct {
+		key uint64
+		c   *forensics.Capture
+	}
+	var all []gpuBus
+	lost := 0
+	for _, c := range rows {
+		if c.Kind != "gpu" {
+			continue
+		}
+		id, _ := c.Attrs["bus_id"].(string)
+		k, ok := pciKey(id)
+		if !ok {
+			if c.State == "" {
+				return // a listed GPU without a bus id: no order to rely on
+			}
+			continue
+		}
+		if c.State == "lost" {
+			lost++
+		}
+		all = append(all, gpuBus{k, c})
+	}
+	if lost == 0 || lost == len(all) {
+		return
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].key < all[j].key })
+	for i, g := range all {
+		if g.c.State == "" && g.c.GPU != i {
+			return
+		}
+	}
+	for i, g := range all {
+		if g.c.State == "lost" {
+			g.c.GPU = i
+			g.c.Attrs["gpu_from"] = "bus_order"
+		}
+	}
+}
+
+// nvidiaTable buffers one nvidia-smi table, and the error lines above it.
 type nvidiaTable struct {
 	b      *capBlock
 	banner bool // the NVIDIA-SMI line was seen
+	body   bool // a line of the table itself (border or cells) was seen
 	closed bool // the processes section's bottom border was seen
 	inProc bool
+	nvml   bool // the last line was an NVML error (its library version may follow)
 }
 
 func newNvidiaTable(sp *splitter, env capEnv) *nvidiaTable {
@@ -48,9 +163,24 @@ func (p *nvidiaTable) take(l *Line) bool {
 		p.b.keep(l)
 		return true
 	}
+	if !p.body {
+		// errors come before the table, or instead of it
+		if _, ok := parseSmiError(t); ok {
+			p.b.keep(l)
+			p.nvml = bytes.HasPrefix(bytes.TrimSpace(t), []byte("Failed to initialize NVML"))
+			return true
+		}
+		if p.nvml && smiNVMLVer.Match(t) {
+			p.b.keep(l) // folded into the NVML error's row
+			p.nvml = false
+			return true
+		}
+	}
+	p.nvml = false
 	if p.closed || (t[0] != '|' && t[0] != '+') {
 		return false
 	}
+	p.body = true
 	if p.banner && len(p.b.lines) > p.b.prefix+2 && bytes.HasPrefix(t, []byte("| NVIDIA-SMI ")) {
 		return false // the next table (no border between them)
 	}
@@ -112,8 +242,26 @@ func (p *nvidiaTable) done() error {
 	var gpuLine1 int = -1 // index of a GPU's first line still waiting for its memory line
 	procs := map[int]int{}
 	section := "head"
+	lastErr := -1 // the last error line above the table
 	for i := b.prefix; i < len(b.lines); i++ {
 		t := bytes.TrimRight(b.lines[i].Text, " ")
+		if section == "head" {
+			if e, ok := parseSmiError(t); ok {
+				c := b.row()
+				c.Kind, c.State = "gpu", e.state
+				c.Subject = e.busID
+				c.Attrs = map[string]any{"status": e.state, "error": e.text}
+				if e.busID != "" {
+					c.Attrs["bus_id"] = e.busID
+				}
+				if !ownTS.IsZero() {
+					c.TS, c.TSSource = ownTS, "output"
+				}
+				b.own(i, len(b.rows)-1)
+				lastErr = i
+				continue
+			}
+		}
 		switch {
 		case len(t) == 0:
 			continue
@@ -276,8 +424,23 @@ func (p *nvidiaTable) done() error {
 	if gpuLine1 >= 0 {
 		b.reject(gpuLine1, "nvidia-smi table cut off: GPU line without its memory line")
 	}
+	if lastErr >= 0 {
+		// the table's header lines belong to its first GPU, not to the
+		// error above it
+		for i := lastErr + 1; i < len(b.lines); i++ {
+			if o := b.owner[i]; o >= 0 {
+				for j := lastErr + 1; j < i; j++ {
+					if b.owner[j] == -2 {
+						b.own(j, o)
+					}
+				}
+				break
+			}
+		}
+	}
+	inferLostIndex(b.rows)
 	for _, c := range b.rows {
-		if c.Kind == "gpu" {
+		if c.Kind == "gpu" && c.State == "" {
 			c.Attrs["processes"] = procs[c.GPU]
 		}
 	}

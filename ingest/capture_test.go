@@ -96,6 +96,24 @@ func TestCaptureFiles(t *testing.T) {
 			fmt.Sprintf(`nvidia-smi gpu "0" gpu=0 name="NVIDIA H100 80GB HBM3" used=%d total=%d free=%d util=100 temp=71 power=692 @14:06:05.000(output) L1+12`, 80495*M, 81559*M, (81559-80495)*M),
 			fmt.Sprintf(`nvidia-smi gpu "1" gpu=1 name="NVIDIA H100 80GB HBM3" used=%d total=%d free=%d util=97 temp=68 power=677 @14:06:05.000(output) L13+4`, 79183*M, 81559*M, (81559-79183)*M),
 		}, []string{"nvidia-smi table cut off: GPU line without its memory line"}},
+		// a GPU that fell off the bus: nvidia-smi reports it above the
+		// table of the others (fixtures/blind/gpu-xid-night); its index is
+		// the gap the bus order leaves (2, between 2A and 5D)
+		{"nvidia-smi-lost-gpu.txt", []string{
+			`nvidia-smi gpu "0000:3B:00.0" gpu=2 state=lost @07:41:12.000(output) L1+2`,
+			fmt.Sprintf(`nvidia-smi gpu "0" gpu=0 name="NVIDIA H100 80GB HBM3" used=%d total=%d free=%d util=97 temp=50 power=541 @07:41:12.000(output) L3+11`, 61240*M, 81559*M, (81559-61240)*M),
+			fmt.Sprintf(`nvidia-smi gpu "1" gpu=1 name="NVIDIA H100 80GB HBM3" used=%d total=%d free=%d util=99 temp=51 power=477 @07:41:12.000(output) L14+4`, 58112*M, 81559*M, (81559-58112)*M),
+			fmt.Sprintf(`nvidia-smi gpu "3" gpu=3 name="NVIDIA H100 80GB HBM3" used=%d total=%d free=%d util=0 temp=38 power=162 @07:41:12.000(output) L18+10`, 3*M, 81559*M, (81559-3)*M),
+			fmt.Sprintf(`nvidia-smi gpu_process "2214731" gpu=0 pid=2214731 name="python" used=%d @07:41:12.000(output) L28+1`, 61230*M),
+			fmt.Sprintf(`nvidia-smi gpu_process "2214731" gpu=1 pid=2214731 name="python" used=%d @07:41:12.000(output) L29+2`, 58102*M),
+		}, nil},
+		{"nvidia-smi-no-devices.txt", []string{
+			`nvidia-smi gpu "" state=none @03:20:14.000(output) L1+2`,
+		}, nil},
+		{"nvidia-smi-no-driver.txt", []string{
+			`nvidia-smi gpu "" state=unreachable @03:20:14.000(output) L1+3`,
+			`nvidia-smi gpu "" state=unreachable @03:21:02.000(output) L4+3`,
+		}, nil},
 		{"nvidia-smi-query.csv", []string{
 			fmt.Sprintf(`nvidia-smi-query gpu "0" gpu=0 used=%d total=%d free=%d util=90 @14:15:10.123(output) L1+2`, 50000*M, 81559*M, 31559*M),
 			fmt.Sprintf(`nvidia-smi-query gpu "1" gpu=1 used=%d total=%d free=%d util=90 @14:15:10.130(output) L3+1`, 50001*M, 81559*M, 31558*M),
@@ -220,4 +238,65 @@ func TestRealDFAndFree(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestNvidiaSmiErrors checks the rows made of nvidia-smi's error lines:
+// the state, the bus id and the error text as printed, in a saved file and
+// in a script session, and that such a line is not read as an error when
+// it does not stand alone.
+func TestNvidiaSmiErrors(t *testing.T) {
+	tests := []struct {
+		name, line        string
+		state, bus, index string
+	}{
+		{"lost GPU, driver 550", "Unable to determine the device handle for GPU0000:3B:00.0: Unknown Error", "lost", "0000:3B:00.0", ""},
+		{"lost GPU, older driver", "Unable to determine the device handle for gpu 0000:86:00.0: GPU is lost.  Reboot the system to recover this GPU", "lost", "0000:86:00.0", ""},
+		{"no devices", "No devices were found", "none", "", ""},
+		{"no driver", "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.", "unreachable", "", ""},
+		{"NVML mismatch", "Failed to initialize NVML: Driver/library version mismatch", "unreachable", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			text := "Mon May  3 07:41:12 2027\n" + tt.line + "\n"
+			m, st := readPath(t, Capture{}, "captures/nvidia-smi.txt", text)
+			cs := captures(m)
+			if len(cs) != 1 || st.Rejects != 0 {
+				t.Fatalf("%d rows, rejects %q", len(cs), m.rejects)
+			}
+			c := cs[0]
+			if c.Tool != "nvidia-smi" || c.Kind != "gpu" || c.State != tt.state || c.Subject != tt.bus ||
+				c.Attrs["status"] != tt.state || c.Attrs["error"] != tt.line || c.TSSource != "output" || c.Lines != 2 {
+				t.Errorf("got %s %v", summary(c), c.Attrs)
+			}
+			if got, _ := c.Attrs["bus_id"].(string); got != tt.bus {
+				t.Errorf("bus_id %q, want %q", got, tt.bus)
+			}
+			if c.GPU != -1 {
+				t.Errorf("gpu %d: no table tells the index", c.GPU)
+			}
+		})
+	}
+	t.Run("in a script session", func(t *testing.T) {
+		text := "Script started on 2027-05-03 07:40:02+00:00 [TERM=\"xterm\"]\n" +
+			"hank@gpu-host-4:~$ nvidia-smi\n" +
+			"Unable to determine the device handle for GPU0000:3B:00.0: Unknown Error\n" +
+			"No devices were found\n" +
+			"hank@gpu-host-4:~$ exit\n"
+		m, st := readPath(t, Script{}, "s.log", text)
+		var got []string
+		for _, c := range captures(m) {
+			got = append(got, summary(c))
+		}
+		want := []string{`nvidia-smi gpu "0000:3B:00.0" state=lost @07:40:02.000(session) L3+1`, `nvidia-smi gpu "" state=none @07:40:02.000(session) L4+1`}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") || st.Rejects != 0 {
+			t.Errorf("got\n%s\nwant\n%s\nrejects %q", strings.Join(got, "\n"), strings.Join(want, "\n"), m.rejects)
+		}
+	})
+	t.Run("not alone on its line", func(t *testing.T) {
+		for _, l := range []string{"grep: No devices were found in the list", "echo Unable to determine the device handle for GPU0000:3B:00.0: Unknown Error"} {
+			if _, ok := parseSmiError([]byte(l)); ok {
+				t.Errorf("%q read as an nvidia-smi error", l)
+			}
+		}
+	})
 }

@@ -142,13 +142,8 @@ func nameTime(path string, loc *time.Location) (time.Time, bool) {
 // (local time of the host: loc).
 func parseSmiTime(s string, loc *time.Location) (time.Time, bool) {
 	s = strings.TrimSpace(s)
-	if len(s) < 19 || s[4] != '/' || s[7] != '/' {
-		return time.Time{}, false
-	}
-	b := []byte(s)
-	b[4], b[7] = '-', '-'
-	t, n, _, ok := parseISO(b, loc)
-	if !ok || n != len(b) {
+	t, n, ok := parseSlash([]byte(s), loc)
+	if !ok || n != len(s) {
 		return time.Time{}, false
 	}
 	return t, true

@@ -13,10 +13,21 @@ import (
 // "benchmark_1  | ", v2 "benchmark-1  | "), with or without --timestamps
 // (an RFC 3339 nanosecond time after the bar). Each container's own line is
 // parsed like any log line (app-log layouts, PostgreSQL and redis server
-// logs, generic timestamps), keeping the compose service name; its own time
-// wins over the docker time, which is kept in attrs.docker_ts. Lines of
+// logs, generic timestamps), keeping the compose service name. Lines of
 // different containers are interleaved and not sorted: continuation lines
 // (tracebacks) fold into the last record of the same container.
+//
+// Time: docker's time is exact and in UTC, while a container's own time
+// often has no zone and is read in --tz, which is the host's zone and not
+// necessarily the container's (redis and postgres images log in UTC). With
+// --timestamps, docker's time is the record's ts, kept in attrs.docker_ts;
+// the container's own time is used instead only when it is the same
+// instant, that is when it lies at most 10 minutes before docker's (the
+// time a line can wait in a buffered stdout) and not after it: then it is
+// the app's own stamp, identical to the copy of the record in the app's own
+// log file, which is how duplicates are found. Otherwise the own time is
+// kept in attrs.own_ts and attrs.ts_source is "docker". Without
+// --timestamps the container's own time (zone-less in --tz) is the ts.
 type Compose struct{}
 
 var _ Reader = Compose{}
@@ -123,6 +134,11 @@ func (Compose) Read(ctx context.Context, in *Input) error {
 			h.attrs = withAttr(h.attrs, "container", cname)
 			if !dockerTS.IsZero() {
 				h.attrs["docker_ts"] = dockerTS.Format(time.RFC3339Nano)
+				if !sameInstant(h.ts, dockerTS) {
+					h.attrs["own_ts"] = h.ts.Format(time.RFC3339Nano)
+					h.attrs["ts_source"] = "docker"
+					h.ts = dockerTS
+				}
 			}
 			if h.service == "" {
 				h.service = composeService(cname)
@@ -172,6 +188,22 @@ func (Compose) Read(ctx context.Context, in *Input) error {
 		}
 	}
 	return lr.Err()
+}
+
+// Bounds of a container's own time around docker's for the two to be the
+// same instant: a line may wait in a buffered stdout before docker reads
+// it, and is never read before it was written (the container's clock is
+// the host's: they share the kernel). A zone misread is 15 minutes or more.
+const (
+	ownBeforeDocker = 10 * time.Minute
+	ownAfterDocker  = time.Second
+)
+
+// sameInstant reports whether a container's own time own and docker's time
+// of the same line are the same instant (see ownBeforeDocker).
+func sameInstant(own, docker time.Time) bool {
+	d := docker.Sub(own)
+	return d >= -ownAfterDocker && d <= ownBeforeDocker
 }
 
 // startsWithLevel reports whether the first word of b is a level word

@@ -56,6 +56,7 @@ func FuzzText(f *testing.F) {
 	fuzzReader(f, Text{},
 		"Nov 20 14:02:11 host kernel: Out of memory\n  more\n",
 		"[20/Nov/2026:14:02:13 +0000] warn x\n1795183333 y\n",
+		"2027/03/09 09:52:17 [error] 1123#1123: *884214 connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.3.7\n2027/03/09 09:52:18 [crit] 1#1: x\n2027/03/09 09:52:19.5 [warn] 1#: *\n",
 		"plain\nlines\n")
 }
 
@@ -86,6 +87,7 @@ func FuzzClassify(f *testing.F) {
 
 func FuzzCapture(f *testing.F) {
 	for _, name := range []string{"nvidia-smi-550.txt", "nvidia-smi-525.txt", "nvidia-smi-cut.txt", "nvidia-smi-query.csv",
+		"nvidia-smi-lost-gpu.txt", "nvidia-smi-no-driver.txt",
 		"state-1408.txt", "compose-ps-v1.txt", "compose-ps-v2.txt", "docker-stats.txt"} {
 		b, err := os.ReadFile(filepath.Join("testdata", "responders", name))
 		if err != nil {
@@ -99,5 +101,6 @@ func FuzzCapture(f *testing.F) {
 func FuzzScript(f *testing.F) {
 	fuzzReader(f, Script{},
 		"Script started on 2026-11-20 14:05:11+00:00 [TERM=\"xterm\"]\r\n\x1b[?2004hdave@h:~$ nvidia-smi\r\n\x1b[?2004l\rFri Nov 20 14:06:02 2026\r\n+-----------------------------------------+\r\n| NVIDIA-SMI 550\r\n",
-		"Script started on Fri 20 Nov 2026 02:05:11 PM UTC\n[root@h ~]# df -h\nFilesystem Size Used Avail Use% Mounted on\n/dev/x 1G 1G 0 100% /\nScript done on x\n")
+		"Script started on Fri 20 Nov 2026 02:05:11 PM UTC\n[root@h ~]# df -h\nFilesystem Size Used Avail Use% Mounted on\n/dev/x 1G 1G 0 100% /\nScript done on x\n",
+		"Script started on 2027-02-16 10:12:25+01:00 [TERM=\"xterm\"]\n[10:15:02] f@h:~$ sudo -u postgres psql vid_bench\nvid_bench=# SELECT now();\n              now\n-------------------------------\n 2027-02-16 10:21:12.804311+01\n(1 row)\n\nvid_bench=# CREATE INDEX\nvid_bench-# x ON y (z);\nvid_bench=*# \\q\n[2027-02-16 10:19:40] f@h:~$ date; exit\n")
 }

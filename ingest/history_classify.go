@@ -1155,7 +1155,16 @@ func vidBench(rest []string) Meaning {
 	return Meaning{Action: forensics.ActionOther}
 }
 
+// ActionDBMaintenance is what CREATE INDEX, REINDEX, VACUUM, ANALYZE,
+// CLUSTER and REFRESH MATERIALIZED VIEW do: work on the database's
+// structures or statistics that a responder runs to make queries fast
+// again, a mitigating action like the others of forensics.Action*. (It
+// belongs beside them in responders.go; it is here while that file is
+// another change's.)
+const ActionDBMaintenance = "db_maintenance"
+
 var (
+	sqlMaint  = regexp.MustCompile(`(?i)^\s*(create\s+(unique\s+)?index|drop\s+index|alter\s+index|reindex|vacuum|analy[sz]e|cluster|refresh\s+materialized\s+view)\b`)
 	sqlKill   = regexp.MustCompile(`(?i)\bpg_(terminate|cancel)_backend\s*\(`)
 	sqlConfig = regexp.MustCompile(`(?i)\b(alter\s+system|alter\s+(database|role|user)\s+\S+\s+set|pg_reload_conf\s*\()`)
 	sqlWrite  = regexp.MustCompile(`(?i)^\s*(insert|update|delete|truncate|drop|create|alter|vacuum|analyze|reindex|cluster|grant|revoke|refresh|lock)\b`)
@@ -1169,9 +1178,11 @@ func classifySQL(sql string) Meaning {
 		return Meaning{Action: forensics.ActionKillQuery, Target: oneLine(sql, 200)}
 	case sqlConfig.MatchString(sql):
 		return Meaning{Action: forensics.ActionConfigChange, Target: oneLine(sql, 200)}
+	case sqlMaint.MatchString(sql):
+		return Meaning{Action: ActionDBMaintenance, Target: oneLine(sql, 200)}
 	case sqlWrite.MatchString(sql):
-		// EXPLAIN ANALYZE is a read; ANALYZE, VACUUM, REINDEX and data
-		// changes are something else than a look
+		// EXPLAIN ANALYZE is a read; data changes are something else
+		// than a look
 		return Meaning{Action: forensics.ActionOther, Target: oneLine(sql, 200)}
 	case sqlRead.MatchString(sql):
 		return Meaning{Action: forensics.ActionLookOnly}
@@ -1185,6 +1196,28 @@ func oneLine(s string, n int) string {
 		s = s[:n]
 	}
 	return s
+}
+
+// classifyPsqlInput tells what a line typed at psql's prompt does: SQL,
+// or a backslash command (\\! runs a shell command; \\i and \\ir run a
+// file; the others, \\d, \\x, \\watch, \\q, look or set up the client).
+func classifyPsqlInput(in string) Meaning {
+	t := strings.TrimSpace(in)
+	if !strings.HasPrefix(t, `\`) {
+		return classifySQL(t)
+	}
+	f := strings.Fields(t)
+	switch f[0] {
+	case `\!`:
+		return Classify(strings.TrimSpace(strings.TrimPrefix(t, `\!`)))
+	case `\i`, `\ir`, `\include`, `\include_relative`:
+		m := Meaning{Action: forensics.ActionOther}
+		if len(f) > 1 {
+			m.Target = f[1]
+		}
+		return m
+	}
+	return Meaning{Action: forensics.ActionLookOnly}
 }
 
 func psql(rest []string) Meaning {

@@ -20,6 +20,7 @@ func TestClassify(t *testing.T) {
 		scale   = forensics.ActionScale
 		look    = forensics.ActionLookOnly
 		other   = forensics.ActionOther
+		dbMaint = ActionDBMaintenance
 	)
 	tests := []struct {
 		cmd, action, target, service string
@@ -163,7 +164,14 @@ func TestClassify(t *testing.T) {
 		{"git pull", other, "", ""},
 		{"make deploy", other, "", ""},
 		{"./fix-it.sh", other, "", ""},
-		{`psql -c "ANALYZE;"`, other, "ANALYZE;", ""},
+		{`psql -c "DROP TABLE benchmark_results_new;"`, other, "DROP TABLE benchmark_results_new;", ""},
+		// work on the database's structures and statistics
+		{`psql -c "ANALYZE;"`, dbMaint, "ANALYZE;", ""},
+		{`sudo -u postgres psql vid_bench -c "CREATE INDEX CONCURRENTLY benchmark_results_run_id_idx ON benchmark_results (run_id);"`, dbMaint, "CREATE INDEX CONCURRENTLY benchmark_results_run_id_idx ON benchmark_results (run_id);", ""},
+		{`psql -c 'VACUUM (VERBOSE, ANALYZE) benchmark_runs'`, dbMaint, "VACUUM (VERBOSE, ANALYZE) benchmark_runs", ""},
+		{`psql -c "REINDEX INDEX CONCURRENTLY benchmark_runs_status_idx"`, dbMaint, "", ""},
+		{`psql -c "REFRESH MATERIALIZED VIEW CONCURRENTLY leaderboard"`, dbMaint, "", ""},
+		{`psql -c "EXPLAIN ANALYZE SELECT * FROM benchmark_results WHERE run_id = 'x'"`, look, "", ""},
 		{"cd /srv && ./deploy.sh", other, "", ""},
 		{"", look, "", ""},
 		{`echo "unclosed`, look, "", ""},
@@ -222,5 +230,34 @@ func TestShellSplit(t *testing.T) {
 		if got := strings.Join(parts, "|"); got != tt.want {
 			t.Errorf("%q: got %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestClassifyPsqlInput classifies what is typed at psql's own prompt in a
+// session log (the lines of fixtures/blind/slow-query-berlin's typescript
+// and others): SQL as in psql -c, and psql's backslash commands.
+func TestClassifyPsqlInput(t *testing.T) {
+	tests := []struct{ in, action string }{
+		{"CREATE INDEX CONCURRENTLY benchmark_results_run_id_idx ON benchmark_results (run_id);", ActionDBMaintenance},
+		{"ANALYZE benchmark_results;", ActionDBMaintenance},
+		{"vacuum analyze benchmark_runs;", ActionDBMaintenance},
+		{"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = 'idle in transaction';", forensics.ActionKillQuery},
+		{"ALTER SYSTEM SET max_connections = 300;", forensics.ActionConfigChange},
+		{"SELECT pg_reload_conf();", forensics.ActionConfigChange},
+		{"SELECT now();", forensics.ActionLookOnly},
+		{"SELECT pid, state, wait_event_type, wait_event, now() - query_start AS runtime FROM pg_stat_activity WHERE state <> 'idle' ORDER BY runtime DESC LIMIT 6;", forensics.ActionLookOnly},
+		{`\d benchmark_results`, forensics.ActionLookOnly},
+		{`\q`, forensics.ActionLookOnly},
+		{`\watch 5`, forensics.ActionLookOnly},
+		{`\! sudo systemctl restart vid-bench`, forensics.ActionRestart},
+		{`\i /tmp/fix.sql`, forensics.ActionOther},
+		{"DELETE FROM benchmark_runs WHERE status = 'queued';", forensics.ActionOther},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if m := classifyPsqlInput(tt.in); m.Action != tt.action {
+				t.Errorf("action %q, want %q (%+v)", m.Action, tt.action, m)
+			}
+		})
 	}
 }

@@ -22,8 +22,9 @@ type Sink interface {
 }
 
 // Stats accounts for every line read from one file: each is part of a row
-// (Rows counts rows, Continuations the extra lines folded into them), a
-// reject, or left out by the --since/--until window (Filtered).
+// (Rows counts rows, Continuations the extra lines folded into them and
+// the lines of structure rows, see Input.Structure), a reject, or left out
+// by the --since/--until window (Filtered).
 type Stats struct {
 	Lines         int64
 	Rows          int64
@@ -147,6 +148,26 @@ func (in *Input) Emit(r forensics.Record, ts time.Time, lines int, offset int64)
 	}
 	in.Stats.Rows++
 	in.Stats.Continuations += n - 1
+	in.Stats.seen(ts)
+	if in.stage != nil {
+		return in.stage.push(item{rec: r})
+	}
+	return in.Sink.Emit(r)
+}
+
+// Structure emits a row that describes how the file is laid out rather
+// than holding its data: a pg_snapshots frame (a snapshot's title, CSV
+// header repeated before each appended snapshot, psql's rule and footer).
+// It is written like any row, but its lines are counted as Continuations,
+// not as a row, so that Rows counts the data rows the file holds.
+func (in *Input) Structure(r forensics.Record, ts time.Time, lines int, offset int64) error {
+	n := int64(max(lines, 1))
+	in.Stats.Lines += n
+	if in.Keep != nil && !in.Keep(ts, offset) {
+		in.Stats.Filtered += n
+		return nil
+	}
+	in.Stats.Continuations += n
 	in.Stats.seen(ts)
 	if in.stage != nil {
 		return in.stage.push(item{rec: r})

@@ -357,7 +357,9 @@ func (p *csvParser) closeFrame() error {
 		s.SnapshotTS, s.TSSource = fr.titleTS, tsTitle
 	}
 	s.Lines = max(s.Lines, 1)
-	return p.in.Emit(&s, s.SnapshotTS, s.Lines, fr.first.Offset)
+	// a header (repeated before each appended snapshot) and the blank
+	// lines near it are structure: its rows are the data
+	return p.in.Structure(&s, s.SnapshotTS, s.Lines, fr.first.Offset)
 }
 
 func (p *csvParser) end() error {

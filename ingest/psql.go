@@ -539,7 +539,14 @@ func (p *psqlParser) closeFrame() error {
 		}
 	}
 	s.Lines = max(s.Lines, 1)
-	return p.in.Emit(&s, s.SnapshotTS, s.Lines, fr.first.Offset)
+	if s.View == "" && fr.hasTable {
+		// a table of no known view: the frame keeps its text, the only
+		// record of it, so it is a row
+		return p.in.Emit(&s, s.SnapshotTS, s.Lines, fr.first.Offset)
+	}
+	// title, header, rule, footer and blank lines of a snapshot whose
+	// rows are the data, or blank lines and psql messages alone
+	return p.in.Structure(&s, s.SnapshotTS, s.Lines, fr.first.Offset)
 }
 
 func joinNote(a, b string) string {

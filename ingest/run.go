@@ -5,7 +5,11 @@
 // decompressed content: the same file twice adds nothing, a file that only
 // grew adds its new part, and a wider --since/--until window adds only what
 // an earlier, narrower one left out. Every text line read is accounted for:
-// part of a row, a counted reject with its reason, or outside the window.
+// part of a row (or of a structure row such as a snapshot's repeated CSV
+// header, which sources.rows leaves out), a counted reject with its reason,
+// or outside the window. Every reader reads a time without a zone in --tz
+// (the host's local time; UTC when not given) and a time with Z, an offset
+// or a known zone name as given.
 package ingest
 
 import (

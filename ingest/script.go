@@ -23,16 +23,32 @@ import (
 // UTC"). Terminal control sequences, carriage-return overwrites and
 // backspaces are applied first. Each command typed at a shell prompt
 // (user@host:dir$, [user@host dir]$, user@host dir %, bash-5.2$, with an
-// optional [HH:MM:SS] in front) becomes a row of commands with its output;
-// a prompt names the user and host. A session started with -c "command"
-// has that command, at the session's start. A command's time is a lower
-// bound (ts_exact false): the session's start, or a later time the session
-// printed before it (a date output, nvidia-smi's header, a time in the
-// prompt). Outputs of nvidia-smi, df, free, docker-compose ps and docker
-// stats inside the session are parsed into captures as in saved files.
-// Lines before the first prompt (type-ahead echo, the motd) and the
-// session's header and footer are folded into the nearest command; a
-// session with no command at all is rejected line by line.
+// optional [HH:MM:SS] or [YYYY-MM-DD HH:MM:SS] in front) becomes a row of
+// commands with its output; a prompt names the user and host. A session
+// started with -c "command" has that command, at the session's start.
+//
+// Inside an interactive psql (started at a shell prompt, or a session
+// started with -c "psql ..."), each statement typed at psql's prompt
+// (vid_bench=# , postgres=> , vid_bench=*# in a transaction) is a command
+// row of its own, its continuation lines (vid_bench-# , vid_bench(# ) part
+// of it, classified as SQL (CREATE INDEX, VACUUM, ANALYZE, REINDEX are
+// db_maintenance, pg_terminate_backend kill_query, ALTER SYSTEM
+// config_change, SELECT and backslash commands look_only), with
+// attrs.prompt "psql" and attrs.database. A psql prompt outside such a
+// session is taken when what follows it is SQL.
+//
+// A command's time is a lower bound (ts_exact false), and attrs.ts_basis
+// says what it rests on: session_start (nothing later is known: the time
+// is only approximate), prompt (a clock in the prompt, read in the
+// session's zone: the header's offset, else --tz), output_time (a time an
+// earlier command printed: a date output, nvidia-smi's header, psql's
+// now()), or own_output (the command printed the current time itself:
+// date, SELECT now(), nvidia-smi; the time it printed). Outputs of
+// nvidia-smi, df, free, docker-compose ps and docker stats inside the
+// session are parsed into captures as in saved files. Lines before the
+// first prompt (type-ahead echo, the motd) and the session's header and
+// footer are folded into the nearest command; a session with no command
+// at all is rejected line by line.
 type Script struct{}
 
 var _ Reader = Script{}
@@ -44,14 +60,78 @@ var (
 	scriptStart = regexp.MustCompile(`^Script started on (.+?)(?: \[(.*)\])?\s*$`)
 	scriptDone  = regexp.MustCompile(`^Script done on (.+?)(?: \[(.*)\])?\s*$`)
 	scriptAttr  = regexp.MustCompile(`([A-Z_]+)="([^"]*)"`)
-	promptTime  = `(?:\[?([0-2][0-9]:[0-5][0-9](?::[0-5][0-9])?)\]? )?`
+	promptTime  = `(?:\[?((?:[12][0-9]{3}-[01][0-9]-[0-3][0-9][ T])?[0-2][0-9]:[0-5][0-9](?::[0-5][0-9])?)\]? )?`
 	prompts     = []*regexp.Regexp{
 		regexp.MustCompile(`^` + promptTime + `(?:\([^)]*\) )?([A-Za-z0-9_.\-]+)@([A-Za-z0-9_.\-]+):([^$#\n]*)[$#] ?(.*)$`),
 		regexp.MustCompile(`^` + promptTime + `\[([A-Za-z0-9_.\-]+)@([A-Za-z0-9_.\-]+)(?: ([^\]]*))?\][$#] ?(.*)$`),
 		regexp.MustCompile(`^` + promptTime + `([A-Za-z0-9_.\-]+)@([A-Za-z0-9_.\-]+) ([^%#$\n]*)[%#$] ?(.*)$`),
 	}
 	promptBare = regexp.MustCompile(`^` + promptTime + `(?:(?:bash|sh|zsh|dash|ksh)-[0-9.]+)[$#] ?(.*)$`)
+	// psql's default PROMPT1 and PROMPT2 '%/%R%x%# ': the database, '='
+	// (or '^' single-line, '!' disconnected; '-', a quote, '(' or '*' when
+	// the statement goes on), the transaction state ('*', '!', '?'), and
+	// '#' for a superuser, '>' for others
+	psqlPrompt = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_$.\-]*)([=^!\-'"(*$])([*!?]?)([#>]) ?(.*)$`)
+	sqlStart   = regexp.MustCompile(`(?i)^(select|with|insert|update|delete|create|drop|alter|vacuum|analy[sz]e|reindex|cluster|refresh|truncate|explain|show|set|reset|begin|start|commit|rollback|abort|grant|revoke|lock|copy|table|values|checkpoint|discard|notify|listen|prepare|execute|deallocate|call|do|comment|\\[a-z!?])\b`)
+	sqlNow     = regexp.MustCompile(`(?i)\b(now\s*\(\s*\)|current_timestamp|clock_timestamp\s*\(|statement_timestamp\s*\(|transaction_timestamp\s*\(|localtimestamp|timeofday\s*\()`)
 )
+
+// psqlLine is a line typed at a psql prompt.
+type psqlLine struct {
+	database string
+	more     bool // a continuation prompt: the statement above goes on
+	command  string
+}
+
+// parsePsqlPrompt recognises a psql prompt line.
+func parsePsqlPrompt(b []byte) (psqlLine, bool) {
+	m := psqlPrompt.FindSubmatch(b)
+	if m == nil {
+		return psqlLine{}, false
+	}
+	r := m[2][0]
+	return psqlLine{database: string(m[1]), more: r != '=' && r != '^' && r != '!', command: strings.TrimSpace(string(m[5]))}, true
+}
+
+// interactivePsql reports whether a shell command starts psql for typing
+// statements at its prompt (not psql -c, -f or -l).
+func interactivePsql(cmd string) bool {
+	f := strings.Fields(cmd)
+	for i, w := range f {
+		if filepath.Base(strings.Trim(w, `"'`)) != "psql" {
+			continue
+		}
+		for _, a := range f[i+1:] {
+			switch {
+			case a == "|" || a == "&&" || a == ";" || a == "||":
+				return true
+			case a == "-c" || a == "--command" || strings.HasPrefix(a, "--command=") || (strings.HasPrefix(a, "-c") && len(a) > 2 && !strings.HasPrefix(a, "--")),
+				a == "-f" || a == "--file" || strings.HasPrefix(a, "--file="),
+				a == "-l" || a == "--list", a == "-V" || a == "--version", a == "-?" || a == "--help":
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// printsNow reports whether a command prints the current time itself
+// (date, SELECT now(), nvidia-smi's header): the time in its output is
+// when it ran.
+func printsNow(c *forensics.Command) bool {
+	if c.Attrs["prompt"] == "psql" {
+		return sqlNow.MatchString(c.Command) && classifySQL(c.Command).Action == forensics.ActionLookOnly
+	}
+	if strings.Contains(c.Command, "nvidia-smi") {
+		return true
+	}
+	f := strings.Fields(c.Command)
+	for len(f) > 0 && (f[0] == "sudo" || f[0] == "env" || strings.Contains(f[0], "=")) {
+		f = f[1:]
+	}
+	return len(f) > 0 && (f[0] == "date" || strings.HasPrefix(f[0], "date;"))
+}
 
 // Sniff implements Reader: a script header at the start.
 func (Script) Sniff(s *Sample) int {
@@ -69,7 +149,7 @@ func (Script) Sniff(s *Sample) int {
 // prompt is a shell prompt line split up.
 type prompt struct {
 	user, host string
-	clock      string // HH:MM[:SS] in the prompt
+	clock      string // [YYYY-MM-DD ]HH:MM[:SS] in the prompt
 	command    string
 }
 
@@ -109,8 +189,11 @@ const maxOutput = 256 << 10
 // session is one script session being read.
 type session struct {
 	in       *Input
-	start    time.Time // lower bound for the next command
-	basis    string    // what start is: session_start, date_output, prompt
+	start    time.Time      // lower bound for the next command
+	basis    string         // what start is: session_start, prompt, output_time
+	zone     *time.Location // the session's local time: the header's offset, else --tz
+	psql     bool           // inside an interactive psql: its prompts start commands
+	psqlDB   string         // the database of the current psql command ("" for a shell command)
 	attrs    map[string]any
 	user     string
 	host     string
@@ -162,9 +245,11 @@ func (s *session) line(l *Line) error {
 			return err
 		}
 		s.started = true
-		s.start, s.basis = time.Time{}, ""
+		s.start, s.basis, s.psql = time.Time{}, "", false
+		s.zone = s.in.TZ
 		if ts, ok := parseDateLine(m[1], s.in.TZ); ok {
 			s.start, s.basis = ts, "session_start"
+			s.zone = sessionZone(m[1], ts, s.in.TZ)
 		}
 		s.attrs = map[string]any{}
 		if !s.start.IsZero() {
@@ -183,6 +268,7 @@ func (s *session) line(l *Line) error {
 			// script -c "nvidia-smi": the command itself, at the start
 			s.begin(l, command, prompt{}, true)
 			s.curLines-- // the header line is in pending
+			s.psql = interactivePsql(command)
 		}
 		return nil
 	}
@@ -219,7 +305,11 @@ func (s *session) line(l *Line) error {
 			return err
 		}
 		s.begin(l, p.command, p, false)
+		s.psql = interactivePsql(p.command)
 		return nil
+	}
+	if q, ok := parsePsqlPrompt(t); ok && (s.psql || sqlStart.MatchString(q.command)) {
+		return s.psqlLine(l, q)
 	}
 	if s.cur != nil && s.open() && bytes.HasPrefix(t, []byte(">")) {
 		// PS2: the command goes on
@@ -245,10 +335,11 @@ func (s *session) begin(l *Line, command string, p prompt, exact bool) {
 		s.user, s.host = p.user, p.host
 	}
 	if p.clock != "" && !s.start.IsZero() {
-		if t, ok := clockAfter(s.start, p.clock); ok {
+		if t, ok := clockAfter(s.start, p.clock, s.zone); ok {
 			s.start, s.basis = t, "prompt"
 		}
 	}
+	s.psqlDB = ""
 	c := &forensics.Command{LineNo: l.No, Shell: "script", Command: command, Elapsed: -1, TS: s.start, TSExact: exact}
 	c.User, c.Host = s.user, s.host
 	if c.User == "" {
@@ -271,9 +362,91 @@ func (s *session) begin(l *Line, command string, p prompt, exact bool) {
 	s.commands++
 }
 
-// clockAfter places HH:MM[:SS] on the day of ref, the first such time at
-// or after ref (a session that runs past midnight).
-func clockAfter(ref time.Time, clock string) (time.Time, bool) {
+// psqlLine takes a line typed at a psql prompt: a statement of its own,
+// or the next line of the statement above.
+func (s *session) psqlLine(l *Line, q psqlLine) error {
+	if q.more && s.cur != nil && s.psqlDB != "" && s.sp != nil && s.sp.outs == 0 && len(s.out) == 0 {
+		s.cur.Command += "\n" + q.command
+		s.curLines++
+		return nil
+	}
+	if q.command == "" {
+		// an empty prompt (enter pressed): no statement of its own
+		if s.cur != nil {
+			s.curLines++
+		} else {
+			s.pending = append(s.pending, capCopyLine(l))
+		}
+		return nil
+	}
+	if err := s.endCommand(); err != nil {
+		return err
+	}
+	s.begin(l, q.command, prompt{}, false)
+	s.psqlDB = q.database
+	s.psql = true
+	s.cur.Attrs["prompt"] = "psql"
+	s.cur.Attrs["database"] = q.database
+	return nil
+}
+
+// sessionZone is the zone of the session's own clock (prompt times): the
+// offset its header was written in, read as tz when tz has that offset
+// then (so that a DST change during the session is followed).
+func sessionZone(header []byte, start time.Time, tz *time.Location) *time.Location {
+	wall, ok := parseDateLine(wallClock(header), time.UTC)
+	if !ok {
+		return tz
+	}
+	off := int(wall.Sub(start) / time.Second)
+	if _, tzOff := start.In(tz).Zone(); tzOff == off {
+		return tz
+	}
+	return time.FixedZone("", off)
+}
+
+// wallClock strips the zone from a header time: the offset of an ISO time,
+// a zone abbreviation of a date-style one.
+func wallClock(b []byte) []byte {
+	t := bytes.TrimSpace(b)
+	if len(t) >= 19 && t[0] >= '0' && t[0] <= '9' {
+		n := 19
+		for n < len(t) && (t[n] == '.' || t[n] == ',' || (t[n] >= '0' && t[n] <= '9')) {
+			n++
+		}
+		return t[:n]
+	}
+	var kept [][]byte
+	for _, w := range bytes.Fields(t) {
+		if _, ok := zoneOffsets[string(w)]; ok || isZoneWord(string(w)) {
+			continue
+		}
+		kept = append(kept, w)
+	}
+	return bytes.Join(kept, []byte(" "))
+}
+
+// clockAfter places a prompt's [YYYY-MM-DD ]HH:MM[:SS], a wall-clock time
+// in zone, at or after ref: a time alone is on ref's day in that zone, or
+// the next day (a session that runs past midnight).
+func clockAfter(ref time.Time, clock string, zone *time.Location) (time.Time, bool) {
+	if zone == nil {
+		zone = time.UTC
+	}
+	if len(clock) > 10 && clock[4] == '-' {
+		b := []byte(clock)
+		if len(b) == 16 {
+			b = append(b, ":00"...)
+		}
+		t, n, _, ok := parseISO(b, zone)
+		if !ok || n != len(b) {
+			return time.Time{}, false
+		}
+		if t.Before(ref) {
+			return ref, true
+		}
+		return t, true
+	}
 	var h, m, sec int
 	parts := strings.Split(clock, ":")
 	h, ok1 := digits([]byte(parts[0]), 2)
@@ -285,15 +458,15 @@ func clockAfter(ref time.Time, clock string) (time.Time, bool) {
 	if !ok1 || !ok2 || !ok3 || h > 23 {
 		return time.Time{}, false
 	}
-	r := ref.UTC()
-	t := time.Date(r.Year(), r.Month(), r.Day(), h, m, sec, 0, time.UTC)
-	if t.Before(r.Add(-time.Minute)) {
-		t = t.Add(24 * time.Hour)
+	r := ref.In(zone)
+	t := time.Date(r.Year(), r.Month(), r.Day(), h, m, sec, 0, zone)
+	if t.Before(ref.Add(-time.Minute)) {
+		t = time.Date(r.Year(), r.Month(), r.Day()+1, h, m, sec, 0, zone)
 	}
-	if t.Before(r) {
-		return r, true
+	if t.Before(ref) {
+		return ref, true
 	}
-	return t, true
+	return t.UTC(), true
 }
 
 // output takes a line of the current command's output that no capture
@@ -328,6 +501,11 @@ func (s *session) endCommand() error {
 		if err := sp.end(); err != nil {
 			return err
 		}
+		if !c.TSExact && !sp.first.IsZero() && !sp.first.Before(c.TS) && printsNow(c) {
+			// date, SELECT now(), nvidia-smi: the time it printed is when it ran
+			c.TS = sp.first
+			c.Attrs["ts_basis"] = "own_output"
+		}
 		if !sp.latest.IsZero() && sp.latest.After(s.start) {
 			s.start, s.basis = sp.latest, "output_time"
 		}
@@ -342,7 +520,12 @@ func (s *session) endCommand() error {
 	if s.outCut > 0 {
 		c.Attrs["output_cut_bytes"] = s.outCut
 	}
-	m := Classify(c.Command)
+	var m Meaning
+	if c.Attrs["prompt"] == "psql" {
+		m = classifyPsqlInput(c.Command)
+	} else {
+		m = Classify(c.Command)
+	}
 	c.Action, c.Target, c.Service = m.Action, m.Target, m.Service
 	if m.Sudo {
 		c.Attrs["sudo"] = true

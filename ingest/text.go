@@ -12,9 +12,12 @@ import (
 // Text is the reader of last resort for any text file no other reader
 // claims, so that no text file in a case is silently skipped. Each line that
 // starts with a recognised time (ISO 8601, syslog "Nov 20 14:02:11" with the
-// year from the file's time, Apache "[20/Nov/2026:14:02:11 +0000]", redis,
-// epoch seconds or milliseconds) starts a record; PostgreSQL server-log and
-// syslog lines are split into their parts; the level comes from keywords.
+// year from the file's time, Apache "[20/Nov/2026:14:02:11 +0000]", nginx's
+// error log "2027/03/09 09:52:17", redis, epoch seconds or milliseconds)
+// starts a record; times without a zone are read in --tz. PostgreSQL
+// server-log, nginx error-log ("[error] 1123#1123: *884214 connect()
+// failed ...") and syslog lines are split into their parts; the level
+// comes from keywords (ERROR, level=error, nginx's [error], [crit], ...).
 // When the sampled start of the file holds no timestamped line, every line
 // is its own record without a time.
 type Text struct{}
@@ -117,7 +120,7 @@ func parseTextHead(b []byte, loc *time.Location, ref time.Time, h *head) bool {
 	}
 	rest := bytes.TrimLeft(b[n:], " \t")
 	h.ts = t
-	if parsePGTail(rest, h) {
+	if parseNginxTail(rest, h) || parsePGTail(rest, h) {
 		return true
 	}
 	h.layout = "text"
@@ -175,6 +178,62 @@ func parsePGTail(b []byte, h *head) bool {
 	h.attrs = map[string]any{"pg_level": string(w)}
 	if len(pid) > 0 {
 		h.attrs["pid"] = str(pid)
+	}
+	return true
+}
+
+// nginxLevels are the levels of nginx's error log.
+var nginxLevels = map[string]forensics.Level{
+	"debug": forensics.LevelDebug, "info": forensics.LevelInfo, "notice": forensics.LevelInfo,
+	"warn": forensics.LevelWarning, "error": forensics.LevelError,
+	"crit": forensics.LevelCritical, "alert": forensics.LevelCritical, "emerg": forensics.LevelCritical,
+}
+
+// parseNginxTail parses nginx's error-log "[error] 1123#1123: *884214
+// message" (after the time): the level, the worker pid and thread id, and
+// the connection number when there is one.
+func parseNginxTail(b []byte, h *head) bool {
+	if len(b) < 3 || b[0] != '[' {
+		return false
+	}
+	j := bytes.IndexByte(b, ']')
+	if j < 0 || j > 8 {
+		return false
+	}
+	lvl, ok := nginxLevels[string(b[1:j])]
+	if !ok {
+		return false
+	}
+	rest := bytes.TrimLeft(b[j+1:], " ")
+	k := bytes.Index(rest, []byte(": "))
+	hash := bytes.IndexByte(rest, '#')
+	if k <= 0 || hash <= 0 || hash >= k || !allDigitBytes(rest[:hash]) || !allDigitBytes(rest[hash+1:k]) {
+		return false
+	}
+	h.level = lvl
+	h.logger = "nginx"
+	h.layout = "nginx"
+	h.attrs = map[string]any{"nginx_level": string(b[1:j]), "pid": str(rest[:hash]), "tid": str(rest[hash+1 : k])}
+	msg := rest[k+2:]
+	if len(msg) > 1 && msg[0] == '*' {
+		e := bytes.IndexByte(msg, ' ')
+		if e > 1 && allDigitBytes(msg[1:e]) {
+			h.attrs["connection"] = str(msg[1:e])
+			msg = msg[e+1:]
+		}
+	}
+	h.message = msg
+	return true
+}
+
+func allDigitBytes(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
 	}
 	return true
 }

@@ -222,6 +222,38 @@ func parseRedis(b []byte, loc *time.Location) (time.Time, int, bool) {
 	return time.Date(y, mo, d, h, mi, s, nsec, loc).UTC(), n, true
 }
 
+// parseSlash parses "2027/03/09 09:52:17" (nginx's error log, and
+// nvidia-smi's CSV timestamp "2026/11/20 14:05:12.345"), which carries no
+// zone: it is read in loc.
+func parseSlash(b []byte, loc *time.Location) (time.Time, int, bool) {
+	if len(b) < 19 || b[4] != '/' || b[7] != '/' || b[10] != ' ' || b[13] != ':' || b[16] != ':' {
+		return time.Time{}, 0, false
+	}
+	y, ok1 := digits(b, 4)
+	mo, ok2 := digits(b[5:], 2)
+	d, ok3 := digits(b[8:], 2)
+	h, ok4 := digits(b[11:], 2)
+	mi, ok5 := digits(b[14:], 2)
+	s, ok6 := digits(b[17:], 2)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 {
+		return time.Time{}, 0, false
+	}
+	n := 19
+	nsec := 0
+	if n+1 < len(b) && b[n] == '.' && b[n+1] >= '0' && b[n+1] <= '9' {
+		n++
+		scale := 100000000
+		for n < len(b) && b[n] >= '0' && b[n] <= '9' {
+			if scale > 0 {
+				nsec += int(b[n]-'0') * scale
+				scale /= 10
+			}
+			n++
+		}
+	}
+	return time.Date(y, time.Month(mo), d, h, mi, s, nsec, loc).UTC(), n, true
+}
+
 // parseEpoch parses 10-digit epoch seconds (optionally with a fraction) or
 // 13-digit epoch milliseconds between 2001 and 2286, followed by a
 // non-digit.
@@ -271,6 +303,9 @@ func parseAnyTime(b []byte, loc *time.Location, ref time.Time) (time.Time, int, 
 	}
 	c := b[off:]
 	if t, n, _, ok := parseISO(c, loc); ok {
+		return t, closeBracket(b, off+n, off), true
+	}
+	if t, n, ok := parseSlash(c, loc); ok {
 		return t, closeBracket(b, off+n, off), true
 	}
 	if t, n, ok := parseApache(c); ok {

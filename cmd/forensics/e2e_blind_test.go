@@ -1,0 +1,57 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// blindGaps are the blind cases whose answer the tool still gets wrong,
+// with what is wrong. Such a case is skipped with its reason while it
+// still fails, and fails the test once it passes, so that the entry is
+// removed and the case then guards the fix.
+var blindGaps = map[string]string{
+	"crashloop-nyc":     "a crash loop seen only in docker-compose logs (startup failure, exit, compose ps Restarting) is not found; the outage is reported without its cause",
+	"gpu-xid-night":     "a low-rate fault (one GPU lost, its runs failing for hours) is declared resolved a minute after it starts, so the restart that fixed it is not the mitigation",
+	"slow-query-berlin": "the slow query starts at the first pg_stat_statements snapshot that shows it, not at the first slow request",
+}
+
+// TestBlindCases runs the cases an examiner wrote without reading the
+// fixture generator or the detectors (fixtures/blind, answers in
+// fixtures/blind/<case>.expected.json, written from each story), and
+// compares like TestScenarios: root-cause kind, severity, and start,
+// detected, mitigated and resolved within the tolerance.
+func TestBlindCases(t *testing.T) {
+	root := repoRoot(t)
+	files, _ := filepath.Glob(filepath.Join(root, "fixtures/blind/*.expected.json"))
+	if len(files) < 6 {
+		t.Fatalf("%d blind answers, want the 6 written", len(files))
+	}
+	for _, f := range files {
+		var exp expected
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &exp); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		t.Run(exp.Case, func(t *testing.T) {
+			t.Parallel()
+			got := runScenario(t, root, filepath.Join(root, "fixtures/blind", exp.Case), exp)
+			problems := compareScenario(exp, got)
+			gap, known := blindGaps[exp.Case]
+			switch {
+			case known && len(problems) == 0:
+				t.Errorf("known gap %q is fixed: remove %s from blindGaps", gap, exp.Case)
+			case known:
+				t.Skipf("known gap: %s (%s)", gap, strings.Join(problems, "; "))
+			}
+			for _, p := range problems {
+				t.Error(p)
+			}
+		})
+	}
+}
