@@ -19,7 +19,11 @@ const (
 	// a dependency refusing or dropping connections
 	patDependency = `(?i)(connection refused|Errno 111|could not connect to server|Connection reset by peer|ConnectionError|OperationalError[^\n]{0,80}(connect|terminat)|Name or service not known|server closed the connection unexpectedly|timeout connecting to|Error 111 connecting)`
 	patModelLoad  = `(?i)(checksum mismatch|sha256 mismatch|hash mismatch|corrupt(ed)? (model|weights|checkpoint|file)|failed to (load|download|fetch|initiali[sz]e) model|model[^\n]{0,60}(load(ing)?|download(ing)?|initiali[sz]ation) (failed|error|timed out)|timeout after [0-9]+ ?s? (initializing|loading|downloading) model|error (loading|downloading) model|download[^\n]{0,60}(HTTP [45][0-9][0-9]|status [45][0-9][0-9]|failed))`
-	patXid        = `(?i)(NVRM: Xid|Xid \(PCI|GPU has fallen off the bus|uncorrectable ECC|double bit ECC)`
+	patXid        = `(?i)(NVRM: Xid|Xid \(PCI|GPU has fallen off the bus|uncorrectable ECC|double bit ECC|nvidia [0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f.]+: PCIe Bus Error[^\n]{0,40}Uncorrectable)`
+	// a GPU still gone (the hardware's state, until a reset or reboot)
+	patGPUGone = `(?i)(GPU is lost|GPU[^\n]{0,30}\b(is |was |been )?lost\b|Unable to determine the device handle|No devices were found|GPU[^\n]{0,30}not (found|accessible|responding))`
+	// what a lost GPU does to the service: its work failing, probes failing
+	patGPUImpact = `(?i)(CUDA error: (unspecified launch failure|unknown error|an illegal|uncorrectable|misaligned|launch timed out|no CUDA-capable|initialization error|GPU is lost|device-side)|GPU (probe|health ?check|self-?test)[^\n]{0,30}fail|(device|gpu|cuda:[0-9]+)[^\n]{0,30}quarantin|(probe|health ?check)[^\n]{0,20}fail[^\n]{0,30}(gpu|cuda))`
 	patAuthFail   = `(?i)(authentication failed|invalid (api )?(token|key|credentials)|unauthori[sz]ed|password authentication failed|permission denied for|token (has )?expired|login failed)`
 	patTooMany    = `(?i)(too many clients|remaining connection slots are reserved|connection pool (exhausted|is full|timeout)|QueuePool limit|max_connections)`
 	patLockWait   = `(?i)(still waiting for [A-Za-z]*Lock|deadlock detected|lock timeout|canceling statement due to lock timeout|could not obtain lock)`
@@ -36,6 +40,6 @@ const (
 // within the stretches where a model failed to load (Case.countRunsOK).
 var textPatterns = []string{
 	patCUDAOOM, patRunFail, patCrash, patExit, patStart, patHostOOM, patDisk, patDependency,
-	patModelLoad, patXid, patAuthFail, patTooMany, patLockWait, patStmtTO, patSlowStmt,
+	patModelLoad, patXid, patGPUGone, patGPUImpact, patAuthFail, patTooMany, patLockWait, patStmtTO, patSlowStmt,
 	patDiskMore, patModelMore, patLoadFail,
 }

@@ -73,6 +73,12 @@ const (
 // mode, the trace of pg_terminate_backend, cleanups.
 const mitigationPattern = `(?i)(set to .* \(was |config(uration)? (changed|updated|reloaded)|maintenance mode (enabled|on|activated)|terminating connection due to administrator command|cache (cleared|purged)|re-?download(ed|ing)? model|scaled? (up|out) to)`
 
+// hardwareStatePattern matches log lines that report a device's state
+// rather than the service failing: a lost GPU stays lost (an exporter
+// keeps saying so) until a reboot, while the service recovers without it.
+// They do not delay the resolution.
+const hardwareStatePattern = `(?i)(GPU is lost|fallen off the bus|Unable to determine the device handle)`
+
 // humanPattern matches log lines showing a person at work.
 const humanPattern = `(?i)(set to .* \(was |maintenance mode (enabled|disabled|activated|deactivated|turned|switched)|administrator command|Accepted (publickey|password) for|session opened for user|sudo: )`
 
@@ -183,6 +189,11 @@ func BuildTimeline(ctx context.Context, q Querier, fs []forensics.Finding) (*Tim
 		if f.Kind == forensics.KindServiceUnavailable && !res.IsZero() && f.End.After(res) {
 			res = f.End
 		}
+	}
+	// nor before the root cause's own evidence ends (a low-rate fault:
+	// runs failing every few minutes, a firing alert that has not cleared)
+	if !res.IsZero() && root.End.After(res) {
+		res = root.End
 	}
 	if !res.IsZero() {
 		inc.Resolved = &res
@@ -453,10 +464,10 @@ SELECT m, coalesce(last_e, last) FROM m WHERE (e >= 2 AND e >= 0.05 * n) OR p95 
 		var last sql.NullTime
 		err := q.QueryRowContext(ctx, `
 WITH e AS (SELECT ts, coalesce('t' || template_id::VARCHAR, message) AS k FROM logs
-           WHERE dup_of IS NULL AND level IN ('ERROR', 'CRITICAL') AND ts IS NOT NULL),
+           WHERE dup_of IS NULL AND level IN ('ERROR', 'CRITICAL') AND ts IS NOT NULL AND NOT regexp_matches(message, ?)),
 before AS (SELECT DISTINCT k FROM e WHERE ts < ?),
 incident AS (SELECT k FROM e WHERE ts >= ? AND ts <= ? AND k NOT IN (SELECT k FROM before) GROUP BY k HAVING count(*) >= 3)
-SELECT max(ts) FROM e WHERE ts >= ? AND ts <= ? AND k IN (SELECT k FROM incident)`, start, start, end, start, hi).Scan(&last)
+SELECT max(ts) FROM e WHERE ts >= ? AND ts <= ? AND k IN (SELECT k FROM incident)`, hardwareStatePattern, start, start, end, start, hi).Scan(&last)
 		if err != nil {
 			return time.Time{}, false, fmt.Errorf("resolved: %w", err)
 		}
