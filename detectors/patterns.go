@@ -9,6 +9,10 @@ const (
 	patRunFail = `(?i)\b(benchmark|run|job|inference|generation)\b[^\n]{0,80}\b(failed|timed out|timeout|aborted|errored)`
 	// an unplanned exit: a crash, a kill, a non-zero status
 	patCrash = `(?i)(fatal error|shutting down \(exit code [1-9]|exit(ed)? (with )?(code|status)[ =:]*[1-9]|code=(killed|dumped)|status=[1-9][0-9]*/|Failed with result|killed by the OOM killer|Main process exited, code=(killed|dumped)|exited with code [1-9]|segmentation fault|core dumped|Application shutdown failed)`
+	// a start that failed: the process exits right after (uvicorn's
+	// "Application startup failed. Exiting.", an app's "Startup failed",
+	// systemd's "Failed to start", gunicorn's "Worker failed to boot")
+	patStartFail = `(?i)(startup failed|failed to start|Worker failed to boot|start request repeated too quickly|exited prematurely|Back-off restarting failed)`
 	// any exit or stop, planned or not
 	patExit = `(?i)(shutting down|exiting|exited|Main process exited|Stopping |Stopped |Finished server process|terminated|killed process)`
 	// a (re)start of the service
@@ -39,7 +43,7 @@ const (
 // thousands of records in a busy case), and only model_load asks for them,
 // within the stretches where a model failed to load (Case.countRunsOK).
 var textPatterns = []string{
-	patCUDAOOM, patRunFail, patCrash, patExit, patStart, patHostOOM, patDisk, patDependency,
+	patCUDAOOM, patRunFail, patCrash, patStartFail, patExit, patStart, patHostOOM, patDisk, patDependency,
 	patModelLoad, patXid, patGPUGone, patGPUImpact, patAuthFail, patTooMany, patLockWait, patStmtTO, patSlowStmt,
 	patDiskMore, patModelMore, patLoadFail,
 }

@@ -191,8 +191,10 @@ func BuildTimeline(ctx context.Context, q Querier, fs []forensics.Finding) (*Tim
 		}
 	}
 	// nor before the root cause's own evidence ends (a low-rate fault:
-	// runs failing every few minutes, a firing alert that has not cleared)
-	if !res.IsZero() && root.End.After(res) {
+	// runs failing every few minutes, a firing alert that has not cleared);
+	// the database findings end at the pg_stat snapshot after the fact, a
+	// bound rather than a time the evidence shows, and do not count here
+	if !res.IsZero() && root.End.After(res) && !snapshotBounded(root.Kind) {
 		res = root.End
 	}
 	if !res.IsZero() {
@@ -236,6 +238,16 @@ func BuildTimeline(ctx context.Context, q Querier, fs []forensics.Finding) (*Tim
 	sort.Strings(inc.Services)
 	tl.Events = events(inc, related, actions, collapsed)
 	return tl, nil
+}
+
+// snapshotBounded says whether findings of a kind end at a snapshot
+// (pg_stat_statements, pg_locks, pg_stat_activity) taken after the fact.
+func snapshotBounded(kind string) bool {
+	switch kind {
+	case forensics.KindSlowQuery, forensics.KindLockContention, forensics.KindConnectionExhaustion:
+		return true
+	}
+	return false
 }
 
 // errorServices lists the services with error records between from and to.
