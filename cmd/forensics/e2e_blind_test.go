@@ -13,7 +13,6 @@ import (
 // still fails, and fails the test once it passes, so that the entry is
 // removed and the case then guards the fix.
 var blindGaps = map[string]string{
-	"slow-query-berlin": "the slow query starts at the first pg_stat_statements snapshot that shows it, not at the first slow request",
 }
 
 // TestBlindCases runs the cases an examiner wrote without reading the
