@@ -103,6 +103,10 @@ func events(inc *Incident, related []forensics.Finding, actions []action, collap
 	for _, a := range actions {
 		ev := a.Event
 		ev.Phase = PhaseResponse
+		if a.TS.Before(start) || a.planned {
+			// planned work begun before the fault: its trigger, not a response
+			ev.Phase = PhaseTrigger
+		}
 		if inc.Mitigated != nil && a.TS.Equal(*inc.Mitigated) {
 			ev.Kind = "milestone_mitigated"
 			ev.Text = "Mitigated: " + ev.Text

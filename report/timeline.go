@@ -156,7 +156,11 @@ func BuildTimeline(ctx context.Context, q Querier, fs []forensics.Finding) (*Tim
 	}()
 	go func() {
 		defer wg.Done()
-		actions, errAct = humanActions(ctx, q, has, start.Add(-5*time.Minute), hi)
+		actions, errAct = humanActions(ctx, q, has, start.Add(-30*time.Minute), hi)
+		actions = markPlanned(actions, start)
+		for len(actions) > 0 && actions[0].TS.Before(start.Add(-5*time.Minute)) {
+			actions = actions[1:]
+		}
 	}()
 	go func() {
 		defer wg.Done()
@@ -174,7 +178,9 @@ func BuildTimeline(ctx context.Context, q Querier, fs []forensics.Finding) (*Tim
 	}
 	inc.Detected = detected
 	for _, a := range actions {
-		if a.TS.Before(start.Add(-5 * time.Minute)) {
+		// what people did before the fault (a deploy, a git pull) is its
+		// trigger, not a response
+		if a.TS.Before(start) || a.planned {
 			continue
 		}
 		if inc.Responded == nil {
@@ -335,6 +341,36 @@ func firstAlert(ctx context.Context, q Querier, has map[string]bool, from, to ti
 type action struct {
 	Event
 	mitigates bool
+	approx    bool // its time is a lower bound (the session's start)
+	planned   bool // a step of planned work that began before the fault (markPlanned)
+	user      string
+}
+
+// markPlanned marks the commands that continue planned work begun before
+// the start: a user who ran commands before the fault (a deploy, a
+// migration) and goes on with the next steps of it (not inspecting
+// anything) less than 3 minutes after their previous command. Those are
+// the incident's trigger, neither a response nor a mitigation; the
+// user's first look at the system ends the sequence.
+func markPlanned(actions []action, start time.Time) []action {
+	last := map[string]time.Time{}
+	for i := range actions {
+		a := &actions[i]
+		if a.Source != "commands" {
+			continue
+		}
+		if a.TS.Before(start) {
+			last[a.user] = a.TS
+			continue
+		}
+		if t, ok := last[a.user]; ok && a.TS.Sub(t) <= 3*time.Minute && a.Kind != "look_only" {
+			a.planned, a.mitigates = true, false
+			last[a.user] = a.TS
+			continue
+		}
+		delete(last, a.user)
+	}
+	return actions
 }
 
 // humanActions lists what responders did: commands from shell history
@@ -342,16 +378,23 @@ type action struct {
 func humanActions(ctx context.Context, q Querier, has map[string]bool, from, to time.Time) ([]action, error) {
 	var out []action
 	if has["commands"] {
-		rows, err := q.QueryContext(ctx, `SELECT ts, 'commands:' || id, command, coalesce(action, ''), coalesce("user", '') FROM commands WHERE ts >= ? AND ts <= ? ORDER BY ts`, from, to)
+		// a command whose time is only its session's start (script(1)
+		// without timing) is a lower bound; when the same command is also
+		// seen with its own time (shell history), that one stands
+		rows, err := q.QueryContext(ctx, `WITH c AS (SELECT *, coalesce(json_extract_string(attrs, '$.ts_basis'), '') = 'session_start' AS approx FROM commands WHERE ts >= ? AND ts <= ?)
+			SELECT ts, 'commands:' || id, command, coalesce(action, ''), coalesce("user", ''), approx FROM c
+			WHERE NOT (approx AND EXISTS (SELECT 1 FROM c x WHERE NOT x.approx AND x.command = c.command
+			                              AND coalesce(x."user", '') = coalesce(c."user", '') AND x.ts >= c.ts AND x.ts <= c.ts + INTERVAL 2 HOUR))
+			ORDER BY ts`, from, to)
 		if err == nil {
 			for rows.Next() {
 				var a action
 				var kind, user string
-				if rows.Scan(&a.TS, &a.Ref, &a.Text, &kind, &user) != nil {
+				if rows.Scan(&a.TS, &a.Ref, &a.Text, &kind, &user, &a.approx) != nil {
 					continue
 				}
 				a.TS = a.TS.UTC()
-				a.Source, a.Kind, a.Count = "commands", kind, 1
+				a.Source, a.Kind, a.Count, a.user = "commands", kind, 1, user
 				if user != "" {
 					a.Text = user + "$ " + a.Text
 				} else {
@@ -401,6 +444,21 @@ func endsMitigation(text string) bool {
 // tried first and did not end the incident); without a resolution, the
 // first one.
 func mitigatedAt(actions []action, start time.Time, resolved *time.Time) *time.Time {
+	// actions with their own time first; one timed only by its session's
+	// start does not set the milestone when a better-timed one exists
+	var exact []action
+	for _, a := range actions {
+		if !a.approx {
+			exact = append(exact, a)
+		}
+	}
+	if t := mitigatedAmong(exact, start, resolved); t != nil {
+		return t
+	}
+	return mitigatedAmong(actions, start, resolved)
+}
+
+func mitigatedAmong(actions []action, start time.Time, resolved *time.Time) *time.Time {
 	var first, last *time.Time
 	for i := range actions {
 		a := actions[i]
