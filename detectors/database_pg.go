@@ -273,7 +273,7 @@ ORDER BY d.queryid, d.interval_start, d.id`, lo, hi)
 		// a slow query that did not move API latency or errors is minor
 		if r, ok := f.Details["api_latency_ratio"].(float64); ok && r < 2 && im.Fails < 3 {
 			f.Severity = forensics.P3
-		} else if err := slowQueryRise(ctx, c, &f, first.qid, first.to); err != nil {
+		} else if err := slowQueryRise(ctx, c, &f, first.qid, first.query, first.to); err != nil {
 			return nil, err
 		}
 		f.EvidenceSQL = fmt.Sprintf(`SELECT interval_start, interval_end, calls, mean_exec_time_ms, exec_time_ms, query, ref FROM pg_statement_deltas
@@ -388,7 +388,7 @@ FROM w WHERE prev_ts < snapshot_ts`
 // first slow API request (of the first minute whose p95 is 5 x its
 // baseline or more, at least 250 ms) in that stretch, bounded by the
 // previous snapshot.
-func slowQueryRise(ctx context.Context, c *Case, f *forensics.Finding, qid string, firstTo time.Time) error {
+func slowQueryRise(ctx context.Context, c *Case, f *forensics.Finding, qid, query string, firstTo time.Time) error {
 	bound := f.Start
 	var seen int64
 	if err := c.DB.QueryRowContext(ctx, `SELECT count(*) FROM pg_statements WHERE CAST(queryid AS VARCHAR) = ? AND snapshot_ts < ?`, qid, f.Start).Scan(&seen); err != nil {
@@ -407,8 +407,16 @@ func slowQueryRise(ctx context.Context, c *Case, f *forensics.Finding, qid strin
 	var riseEv *forensics.Evidence
 	// the query's own slow-statement log lines
 	if recs, err := c.matches(ctx, patSlowStmt); err == nil {
-		if in := between(recs, bound, firstTo); len(in) > 0 && in[0].TS.Before(rise) {
-			rise, riseEv = in[0].TS, &in[0]
+		// of this query only (the log shows it with its parameters)
+		if head := statementHead(query); head != "" {
+			for _, e := range between(recs, bound, firstTo) {
+				if strings.Contains(squash(e.Text), head) {
+					if e.TS.Before(rise) {
+						rise, riseEv = e.TS, &e
+					}
+					break
+				}
+			}
 		}
 	} else {
 		return err
@@ -455,4 +463,26 @@ func slowQueryRise(ctx context.Context, c *Case, f *forensics.Finding, qid strin
 		f.Evidence = append([]forensics.Evidence{e}, f.Evidence...)
 	}
 	return nil
+}
+
+// squash lower-cases a statement and collapses its white space.
+func squash(s string) string {
+	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
+}
+
+// statementHead is the start of a normalized statement up to its first
+// parameter or literal ($1, a quote, a number), at least 24 characters,
+// to find the statement in the server log; "" when too short to tell.
+func statementHead(q string) string {
+	q = squash(q)
+	if i := strings.IndexAny(q, "$'0123456789"); i >= 0 {
+		q = q[:i]
+	}
+	if len(q) > 60 {
+		q = q[:60]
+	}
+	if len(q) < 24 {
+		return ""
+	}
+	return q
 }
