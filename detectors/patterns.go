@@ -28,12 +28,12 @@ const (
 	patGPUGone = `(?i)(GPU is lost|GPU[^\n]{0,30}\b(is |was |been )?lost\b|Unable to determine the device handle|No devices were found|GPU[^\n]{0,30}not (found|accessible|responding))`
 	// what a lost GPU does to the service: its work failing, probes failing
 	patGPUImpact = `(?i)(CUDA error: (unspecified launch failure|unknown error|an illegal|uncorrectable|misaligned|launch timed out|no CUDA-capable|initialization error|GPU is lost|device-side)|GPU (probe|health ?check|self-?test)[^\n]{0,30}fail|(device|gpu|cuda:[0-9]+)[^\n]{0,30}quarantin|(probe|health ?check)[^\n]{0,20}fail[^\n]{0,30}(gpu|cuda))`
-	patAuthFail   = `(?i)(authentication failed|invalid (api )?(token|key|credentials)|unauthori[sz]ed|password authentication failed|permission denied for|token (has )?expired|login failed)`
-	patTooMany    = `(?i)(too many clients|remaining connection slots are reserved|connection pool (exhausted|is full|timeout)|QueuePool limit|max_connections)`
-	patLockWait   = `(?i)(still waiting for [A-Za-z]*Lock|deadlock detected|lock timeout|canceling statement due to lock timeout|could not obtain lock)`
-	patStmtTO     = `(?i)(canceling statement due to statement timeout|statement timeout|QueryCanceled)`
-	patRunOK      = `(?i)\b(completed|finished|succeeded|done)\b[^\n]{0,120}model|model[^\n]{0,120}\b(completed|finished|succeeded)\b`
-	patSlowStmt   = `(?i)duration: ([1-9][0-9]{3,}|[0-9]{5,})(\.[0-9]+)? ms`
+	patAuthFail  = `(?i)(authentication failed|invalid (api )?(token|key|credentials)|unauthori[sz]ed|password authentication failed|permission denied for|token (has )?expired|login failed)`
+	patTooMany   = `(?i)(too many clients|remaining connection slots are reserved|connection pool (exhausted|is full|timeout)|QueuePool limit|max_connections)`
+	patLockWait  = `(?i)(still waiting for [A-Za-z]*Lock|deadlock detected|lock timeout|canceling statement due to lock timeout|could not obtain lock)`
+	patStmtTO    = `(?i)(canceling statement due to statement timeout|statement timeout|QueryCanceled)`
+	patRunOK     = `(?i)\b(completed|finished|succeeded|done)\b[^\n]{0,120}model|model[^\n]{0,120}\b(completed|finished|succeeded)\b`
+	patSlowStmt  = `(?i)duration: ([1-9][0-9]{3,}|[0-9]{5,})(\.[0-9]+)? ms`
 )
 
 // textPatterns lists every pattern detectors match against text records.

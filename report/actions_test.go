@@ -47,3 +47,22 @@ func TestMitigatedPrefersExactTimes(t *testing.T) {
 		t.Fatalf("mitigated %v, want %v", got, exact.TS)
 	}
 }
+
+// The kernel's stack trace after an OOM kill belongs to the OOM event.
+func TestFoldKernelLines(t *testing.T) {
+	t0 := time.Date(2027, 3, 9, 9, 52, 17, 0, time.UTC)
+	ev := func(text string) Event { return Event{TS: t0, Source: "journal", Text: text, Count: 1} }
+	got := foldKernelLines([]Event{
+		ev("pt_data_worker invoked oom-killer: gfp_mask=0x140cca"),
+		ev("CPU: 168 PID: 24133 Comm: pt_data_worker Not tainted"),
+		ev("Call Trace:"),
+		ev(" <TASK>"),
+		ev(" dump_stack_lvl+0x76/0xa0"),
+		ev(" ? __alloc_pages+0x31f/0x350"),
+		ev(" </TASK>"),
+		ev("Out of memory: Killed process 23817 (gunicorn)"),
+	})
+	if len(got) != 2 {
+		t.Fatalf("%d events after folding, want 2: %+v", len(got), got)
+	}
+}

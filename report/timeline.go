@@ -51,6 +51,8 @@ type Event struct {
 	Kind     string    `json:"kind,omitempty"`
 	Severity string    `json:"severity,omitempty"`
 	Last     time.Time `json:"last,omitempty"` // last occurrence, when Count > 1
+
+	routine bool // a log template already seen before the window
 }
 
 // Timeline is the incident and its events.

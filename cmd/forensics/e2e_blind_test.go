@@ -12,8 +12,7 @@ import (
 // with what is wrong. Such a case is skipped with its reason while it
 // still fails, and fails the test once it passes, so that the entry is
 // removed and the case then guards the fix.
-var blindGaps = map[string]string{
-}
+var blindGaps = map[string]string{}
 
 // TestBlindCases runs the cases an examiner wrote without reading the
 // fixture generator or the detectors (fixtures/blind, answers in
