@@ -188,7 +188,7 @@ func (c *Case) readHealthChecks(ctx context.Context) ([]healthCheck, error) {
 	}
 	lo, hi := c.bounds()
 	rows, err := c.DB.QueryContext(ctx, `
-WITH h AS (SELECT ts, id, status >= 500 AS failed FROM http_requests
+WITH h AS (SELECT ts, id, (status >= 500 OR status = 499) AS failed FROM http_requests
            WHERE dup_of IS NULL AND `+healthSQL+` AND ts >= ? AND ts < ?),
 s AS (SELECT ts, id, failed, lag(failed) OVER (ORDER BY ts, id) AS prev FROM h)
 SELECT ts, failed FROM s WHERE failed OR prev IS NULL OR prev ORDER BY ts, id`, lo, hi)
