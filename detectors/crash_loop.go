@@ -108,12 +108,30 @@ func (CrashLoop) Detect(ctx context.Context, c *Case) ([]forensics.Finding, erro
 	if err != nil {
 		return nil, err
 	}
+	promRs, err := promRestarts(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	// without any exit line, a restart counter rising three times or more
+	// within 15 minutes is a crash loop of its own
+	if len(exits) == 0 {
+		for _, cl := range clusters(promRs, 15*time.Minute) {
+			if len(cl) >= 3 {
+				exits = append(exits, cl...)
+			}
+		}
+	}
 	var out []forensics.Finding
 	for _, cl := range clusters(exits, 15*time.Minute) {
 		first, last := cl[0].TS, cl[len(cl)-1].TS
 		rs := between(restarts, first, last.Add(15*time.Minute))
 		caps := between(restarting, first.Add(-5*time.Minute), last.Add(15*time.Minute))
-		loop := len(cl) >= 3 && len(rs) >= 2 || len(cl) >= 2 && len(caps) > 0
+		prs := between(promRs, first.Add(-time.Minute), last.Add(15*time.Minute))
+		if len(rs) == 0 && len(prs) > 0 && cl[0].Source == "samples" {
+			rs = prs
+		}
+		caps = append(caps, withLink(firstN(prs, 3), "restart_counter")...)
+		loop := len(cl) >= 3 && len(rs) >= 2 || len(cl) >= 2 && (len(caps) > 0 || len(prs) >= 2)
 		if !loop {
 			continue
 		}
@@ -122,7 +140,7 @@ func (CrashLoop) Detect(ctx context.Context, c *Case) ([]forensics.Finding, erro
 			end = rs[len(rs)-1].TS
 		}
 		f := forensics.Finding{Kind: forensics.KindCrashLoop, Start: first, End: end, Confidence: 0.8,
-			Details: map[string]any{"restarts": len(rs), "crashes": len(cl), "restarting_captures": len(caps)}}
+			Details: map[string]any{"restarts": len(rs), "crashes": len(cl), "restarting_captures": len(caps) - min(len(prs), 3), "restart_counter_increases": len(prs)}}
 		im, err := c.Impact(ctx, f.Start, f.End.Add(time.Minute))
 		if err != nil {
 			return nil, err
@@ -134,7 +152,12 @@ func (CrashLoop) Detect(ctx context.Context, c *Case) ([]forensics.Finding, erro
 		if len(ev) > 12 {
 			ev = append(ev[:6], ev[len(ev)-6:]...)
 		}
-		ev = append(ev, withLink(caps, "restarting")...)
+		for _, e := range caps {
+			if e.Link == "" {
+				e.Link = "restarting"
+			}
+			ev = append(ev, e)
+		}
 		sortEvidence(ev)
 		f.Evidence = ev
 		f.Title = fmt.Sprintf("Crash loop: %d restarts after %d unplanned exits between %s and %s", len(rs), len(cl), f.Start.Format("15:04:05"), end.Format("15:04:05"))
@@ -155,4 +178,25 @@ func restartingCaptures(ctx context.Context, c *Case) ([]forensics.Evidence, err
 	return evidenceRows(ctx, c.DB, "captures", `SELECT ts, 'captures:' || id,
 		'container ' || coalesce(subject, '?') || ' ' || coalesce(state, '') || coalesce(' (exit code ' || json_extract_string(attrs, '$.exit_code') || ')', '')
 		FROM captures WHERE kind = 'container' AND ts IS NOT NULL AND lower(coalesce(state, '')) LIKE 'restarting%' AND ts >= ? AND ts < ? ORDER BY ts`, lo, hi)
+}
+
+func firstN(ev []forensics.Evidence, n int) []forensics.Evidence {
+	if len(ev) > n {
+		return ev[:n]
+	}
+	return ev
+}
+
+// promRestarts lists the increases of restart counters in Prometheus
+// (kube_pod_container_status_restarts_total, container restart counts:
+// metric names with "restart" ending _total or _count), one evidence per
+// increase.
+func promRestarts(ctx context.Context, c *Case) ([]forensics.Evidence, error) {
+	if !c.Has(ctx, "samples") || !c.tables["counter_deltas"] {
+		return nil, nil
+	}
+	lo, hi := c.bounds()
+	return evidenceRows(ctx, c.DB, "samples", `SELECT ts, 'samples:' || sample_id,
+		metric || ' +' || CAST(increase AS BIGINT) || coalesce(' (' || (labels->>'container') || ')', coalesce(' (' || (labels->>'job') || ')', ''))
+		FROM counter_deltas WHERE regexp_matches(metric, '(?i)restart[a-z_]*_(total|count)$') AND NOT reset AND increase > 0 AND ts >= ? AND ts < ? ORDER BY ts`, lo, hi)
 }

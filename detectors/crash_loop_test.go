@@ -1,6 +1,7 @@
 package detectors
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -26,5 +27,29 @@ func TestLifetimesCountEachExitOnce(t *testing.T) {
 	exits, restarts := lifetimes(evs)
 	if len(exits) != 2 || len(restarts) != 2 {
 		t.Fatalf("got %d exits and %d restarts, want 2 and 2", len(exits), len(restarts))
+	}
+}
+
+// A case whose only sign of the loop is a restart counter (kube-state-
+// metrics' restarts_total) rising every minute still shows the loop.
+func TestCrashLoopFromRestartCounter(t *testing.T) {
+	t0 := time.Date(2027, 1, 14, 14, 0, 0, 0, time.UTC)
+	restarts := promSeries{map[string]string{"__name__": "kube_pod_container_status_restarts_total", "container": "benchmark", "job": "kube-state-metrics"},
+		func(i int) float64 {
+			if i < 8 {
+				return 0
+			}
+			return float64((i-8)/4 + 1) // +1 every minute from scrape 8
+		}}
+	c := promStore(t, t0, 60, []promSeries{restarts})
+	fs, err := CrashLoop{}.Detect(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 1 {
+		t.Fatalf("%d findings, want 1 crash loop", len(fs))
+	}
+	if want := t0.Add(2 * time.Minute); fs[0].Start.Sub(want).Abs() > 30*time.Second {
+		t.Errorf("start %s, want about %s", fs[0].Start, want)
 	}
 }
