@@ -2,6 +2,7 @@ package detectors
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math"
 	"strings"
@@ -276,6 +277,8 @@ ORDER BY d.queryid, d.interval_start, d.id`, lo, hi)
 		// a slow query that did not move API latency or errors is minor
 		if r, ok := f.Details["api_latency_ratio"].(float64); ok && r < 2 && im.Fails < 3 {
 			f.Severity = forensics.P3
+		} else if err := slowQueryRise(ctx, c, &f, first.qid, first.query, first.to); err != nil {
+			return nil, err
 		}
 		f.EvidenceSQL = fmt.Sprintf(`SELECT interval_start, interval_end, calls, mean_exec_time_ms, exec_time_ms, query, ref FROM pg_statement_deltas
 WHERE queryid = %s ORDER BY interval_start`, sqlString(first.qid))
@@ -406,4 +409,111 @@ SELECT id, queryid, prev_ts AS interval_start, snapshot_ts AS interval_end,
        CASE WHEN reset THEN total_exec_time / nullif(calls, 0)
             ELSE greatest(total_exec_time - prev_exec, 0) / nullif(calls - prev_calls, 0) END AS mean_exec_time_ms
 FROM w WHERE prev_ts < snapshot_ts`, nil
+}
+
+// slowQueryRise moves a slow query's start from the snapshot that first
+// shows it to when the query actually got slow. A pg_stat_statements
+// delta only says the query was slow somewhere in its interval (and a
+// query seen for the first time, a new queryid, somewhere since the
+// snapshot before); the rise is the first slow-statement log line or the
+// first slow API request (of the first minute whose p95 is 5 x its
+// baseline or more, at least 250 ms) in that stretch, bounded by the
+// previous snapshot.
+func slowQueryRise(ctx context.Context, c *Case, f *forensics.Finding, qid, query string, firstTo time.Time) error {
+	bound := f.Start
+	var seen int64
+	if err := c.DB.QueryRowContext(ctx, `SELECT count(*) FROM pg_statements WHERE CAST(queryid AS VARCHAR) = ? AND snapshot_ts < ?`, qid, f.Start).Scan(&seen); err != nil {
+		return fmt.Errorf("slow query rise: %w", err)
+	}
+	if seen == 0 {
+		var prev sql.NullTime
+		if err := c.DB.QueryRowContext(ctx, `SELECT max(snapshot_ts) FROM pg_statements WHERE snapshot_ts < ?`, f.Start).Scan(&prev); err != nil {
+			return fmt.Errorf("slow query rise: %w", err)
+		}
+		if prev.Valid {
+			bound = prev.Time.UTC()
+		}
+	}
+	rise := f.Start
+	var riseEv *forensics.Evidence
+	// the query's own slow-statement log lines
+	if recs, err := c.matches(ctx, patSlowStmt); err == nil {
+		// of this query only (the log shows it with its parameters)
+		if head := statementHead(query); head != "" {
+			for _, e := range between(recs, bound, firstTo) {
+				if strings.Contains(squash(e.Text), head) {
+					if e.TS.Before(rise) {
+						rise, riseEv = e.TS, &e
+					}
+					break
+				}
+			}
+		}
+	} else {
+		return err
+	}
+	// the API's latency
+	base, _ := f.Details["api_p95_baseline_s"].(float64)
+	if base > 0 && c.Has(ctx, "http_requests") {
+		thr := math.Max(5*base, 0.25)
+		ms, err := c.HTTP(ctx)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if m.Minute.Add(time.Minute).Before(bound) || m.Minute.After(firstTo) {
+				continue
+			}
+			if math.IsNaN(m.P95) || m.P95 < thr {
+				continue
+			}
+			var t sql.NullTime
+			var ref, text sql.NullString
+			err := c.DB.QueryRowContext(ctx, `SELECT ts - to_microseconds(CAST(response_time_s * 1000000 AS BIGINT)), 'http_requests:' || id,
+				method || ' ' || path || ' → ' || status || ' in ' || response_time_s || ' s'
+				FROM http_requests WHERE dup_of IS NULL AND ts >= ? AND ts < ? AND response_time_s >= ? AND NOT `+healthSQL+`
+				ORDER BY 1 LIMIT 1`, m.Minute, m.Minute.Add(time.Minute), thr).Scan(&t, &ref, &text)
+			if err == nil && t.Valid {
+				ts := t.Time.UTC()
+				if ts.Before(bound) {
+					ts = bound
+				}
+				if ts.Before(rise) {
+					rise = ts
+					riseEv = &forensics.Evidence{TS: ts, Source: "http_requests", Ref: ref.String, Text: "first slow request: " + text.String}
+				}
+			}
+			break
+		}
+	}
+	if riseEv != nil && rise.Before(f.Start) {
+		f.Details["snapshot_start"] = f.Start
+		f.Start = rise
+		e := *riseEv
+		e.Link = "rise"
+		f.Evidence = append([]forensics.Evidence{e}, f.Evidence...)
+	}
+	return nil
+}
+
+// squash lower-cases a statement and collapses its white space.
+func squash(s string) string {
+	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
+}
+
+// statementHead is the start of a normalized statement up to its first
+// parameter or literal ($1, a quote, a number), at least 24 characters,
+// to find the statement in the server log; "" when too short to tell.
+func statementHead(q string) string {
+	q = squash(q)
+	if i := strings.IndexAny(q, "$'0123456789"); i >= 0 {
+		q = q[:i]
+	}
+	if len(q) > 60 {
+		q = q[:60]
+	}
+	if len(q) < 24 {
+		return ""
+	}
+	return q
 }

@@ -97,7 +97,12 @@ func (c *Case) Impact(ctx context.Context, from, to time.Time) (Impact, error) {
 		im.Reason = fmt.Sprintf("%d minutes with p95 latency at 5x its baseline (%.3f s) or more", im.LatencyMinutes, im.BaselineP95)
 	case im.Outage > 0 || im.Fails >= 3:
 		im.Severity = forensics.P2
-		im.Reason = fmt.Sprintf("%d failed requests; health checks failed for %s", im.Fails, im.Outage.Round(time.Second))
+		im.Reason = fmt.Sprintf("%d failed requests", im.Fails)
+		if im.Outage >= time.Second {
+			im.Reason += fmt.Sprintf("; health checks failed for %s", im.Outage.Round(time.Second))
+		} else if im.Outage > 0 {
+			im.Reason += "; a health check failed"
+		}
 	default:
 		im.Severity = forensics.P3
 		im.Reason = "no measurable user impact in the access log"
@@ -183,7 +188,7 @@ func (c *Case) readHealthChecks(ctx context.Context) ([]healthCheck, error) {
 	}
 	lo, hi := c.bounds()
 	rows, err := c.DB.QueryContext(ctx, `
-WITH h AS (SELECT ts, id, status >= 500 AS failed FROM http_requests
+WITH h AS (SELECT ts, id, (status >= 500 OR status = 499) AS failed FROM http_requests
            WHERE dup_of IS NULL AND `+healthSQL+` AND ts >= ? AND ts < ?),
 s AS (SELECT ts, id, failed, lag(failed) OVER (ORDER BY ts, id) AS prev FROM h)
 SELECT ts, failed FROM s WHERE failed OR prev IS NULL OR prev ORDER BY ts, id`, lo, hi)

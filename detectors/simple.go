@@ -207,21 +207,3 @@ func dependencyName(ev []forensics.Evidence) string {
 	}
 	return "dependency"
 }
-
-// GPUFault looks for NVIDIA Xid errors and lost GPUs in kernel and app
-// logs ("NVRM: Xid (PCI:...): 79", "GPU has fallen off the bus",
-// uncorrectable ECC). One record is enough; records less than 30 minutes
-// apart form one finding. Severity: the user impact, at least P2 (a GPU is
-// lost). Evidence: first, middle and last record.
-type GPUFault struct{}
-
-var _ Detector = GPUFault{}
-
-// Name implements Detector.
-func (GPUFault) Name() string { return "gpu_fault" }
-
-// Detect implements Detector.
-func (GPUFault) Detect(ctx context.Context, c *Case) ([]forensics.Finding, error) {
-	return textRule{kind: forensics.KindGPUFault, patterns: []string{patXid}, gap: 30 * time.Minute, min: 1, floor: forensics.P2,
-		what: "GPU fault (NVIDIA Xid)", rootCause: "a GPU reported a hardware fault"}.detect(ctx, c)
-}

@@ -2,7 +2,9 @@ package report
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
 	"time"
@@ -23,15 +25,26 @@ func collapsedEvents(ctx context.Context, q Querier, has map[string]bool, lo, hi
 	if !has["events"] {
 		return nil, nil
 	}
+	// a log template seen in the 3 hours before the window (or since the log
+	// begins), and not at more than twice that rate (plus one an hour) in it, is routine
+	// there; an HTTP line keeps its status in the key, so that
+	// "→ 502 x2" never hides a 504
 	rows, err := q.QueryContext(ctx, `
 WITH w AS (SELECT *, CASE WHEN source = 'logs' THEN TRY_CAST(split_part(ref, ':', 2) AS BIGINT) END AS lid
            FROM events WHERE ts >= ? AND ts <= ?),
-e AS (SELECT w.*, l.template_id FROM w LEFT JOIN logs l ON l.id = w.lid)
-SELECT min(ts), max(ts), count(*), arg_min(ref, ts), arg_min(text, ts), source, kind, arg_min(severity, ts)
-FROM e
-GROUP BY source, kind, coalesce('t' || template_id::VARCHAR,
-         regexp_replace(regexp_replace(text, '[0-9a-fA-F]{6,}', '#', 'g'), '[0-9]+(\.[0-9]+)?', '#', 'g'))
-ORDER BY 1, 4, 5`, lo, hi)
+e AS (SELECT w.*, l.template_id FROM w LEFT JOIN logs l ON l.id = w.lid),
+g AS (SELECT min(ts) AS ts, max(ts) AS last, count(*) AS n, arg_min(ref, ts) AS ref, arg_min(text, ts) AS text, source, kind,
+             arg_min(severity, ts) AS severity, any_value(template_id) AS template_id
+      FROM e
+      GROUP BY source, kind, coalesce('t' || template_id::VARCHAR,
+               regexp_replace(regexp_replace(text, '[0-9a-fA-F]{6,}', '#', 'g'), '[0-9]+(\.[0-9]+)?', '#', 'g')
+               || CASE WHEN source = 'http_requests' THEN coalesce(regexp_extract(text, '→ ([0-9]{3})', 1), '') ELSE '' END)),
+before AS (SELECT template_id, count(*) AS nb FROM logs WHERE dup_of IS NULL AND ts >= ? AND ts < ?
+           AND template_id IN (SELECT template_id FROM g WHERE template_id IS NOT NULL) GROUP BY 1)
+SELECT ts, last, n, ref, text, source, kind, severity,
+       coalesce(n / ? <= 2 * (SELECT nb FROM before b WHERE b.template_id = g.template_id)
+                / greatest((epoch(?::TIMESTAMPTZ) - epoch(greatest(?::TIMESTAMPTZ, (SELECT min(ts) FROM logs)))) / 3600.0, 1.0 / 60) + 1, false) FROM g
+ORDER BY 1, 4, 5`, lo, hi, lo.Add(-3*time.Hour), lo, math.Max(hi.Sub(lo).Hours(), 1.0/60), lo, lo.Add(-3*time.Hour))
 	if err != nil {
 		return nil, fmt.Errorf("timeline events: %w", err)
 	}
@@ -39,16 +52,42 @@ ORDER BY 1, 4, 5`, lo, hi)
 	var out []Event
 	for rows.Next() {
 		var e Event
-		if err := rows.Scan(&e.TS, &e.Last, &e.Count, &e.Ref, &e.Text, &e.Source, &e.Kind, &e.Severity); err != nil {
+		var seen sql.NullBool
+		if err := rows.Scan(&e.TS, &e.Last, &e.Count, &e.Ref, &e.Text, &e.Source, &e.Kind, &e.Severity, &seen); err != nil {
 			return nil, fmt.Errorf("timeline events: %w", err)
 		}
 		e.TS, e.Last = e.TS.UTC(), e.Last.UTC()
+		e.routine = seen.Valid && seen.Bool
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("timeline events: %w", err)
 	}
-	return out, nil
+	return foldKernelLines(out), nil
+}
+
+// kernelContinuation matches the lines the kernel prints after an OOM
+// kill, a panic or a warning: the stack trace, the CPU and hardware lines,
+// the registers, the memory report.
+var kernelContinuation = regexp.MustCompile(`^\s*(\? )?[A-Za-z_][A-Za-z0-9_.]*\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+|^\s*</?(TASK|IRQ)>|^\s*Call Trace:|^CPU: \d+ (UID: \d+ )?PID: \d+|^Hardware name:|^(RIP|RSP|RAX|RDX|RBP|R\d+|FS|CS|CR2|Code):|^Mem-Info:|^\s*\[\s*pid\s*\]|^Tasks state|^oom-kill:constraint|^(active|inactive)_(anon|file):|^Node \d+ |^\s*\[\s*\d+\]\s+\d+\s+\d+|^\d+ total pagecache pages|^\d+ pages (RAM|reserved)|^Free swap|^Total swap|^Swap cache stats`)
+
+// foldKernelLines leaves out the kernel's continuation lines (each stack
+// frame is not an event of its own) that follow a kernel event of the
+// same source within 5 seconds: they belong to that event.
+func foldKernelLines(evs []Event) []Event {
+	var out []Event
+	anchor := map[string]time.Time{}
+	for _, e := range evs {
+		if e.Source == "journal" && kernelContinuation.MatchString(e.Text) {
+			if t, ok := anchor[e.Source]; ok && !e.TS.Before(t) && e.TS.Sub(t) <= 5*time.Second {
+				continue
+			}
+		} else {
+			anchor[e.Source] = e.TS
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 // events builds the timeline's event list: milestones, findings, human
@@ -103,6 +142,10 @@ func events(inc *Incident, related []forensics.Finding, actions []action, collap
 	for _, a := range actions {
 		ev := a.Event
 		ev.Phase = PhaseResponse
+		if a.TS.Before(start) || a.planned {
+			// planned work begun before the fault: its trigger, not a response
+			ev.Phase = PhaseTrigger
+		}
 		if inc.Mitigated != nil && a.TS.Equal(*inc.Mitigated) {
 			ev.Kind = "milestone_mitigated"
 			ev.Text = "Mitigated: " + ev.Text
@@ -118,6 +161,9 @@ func events(inc *Incident, related []forensics.Finding, actions []action, collap
 		}
 		stopping := exitWords.MatchString(e.Text)
 		switch {
+		case e.TS.Before(start) && e.routine && (e.Severity == "warning" || e.Severity == "info"):
+			// a routine warning seen before the window: not a trigger
+			continue
 		case e.TS.Before(start):
 			e.Phase = PhaseTrigger
 		case e.Kind == "log_lifecycle" && stopping:

@@ -51,6 +51,8 @@ type Event struct {
 	Kind     string    `json:"kind,omitempty"`
 	Severity string    `json:"severity,omitempty"`
 	Last     time.Time `json:"last,omitempty"` // last occurrence, when Count > 1
+
+	routine bool // a log template already seen before the window
 }
 
 // Timeline is the incident and its events.
@@ -72,6 +74,12 @@ const (
 // impact, for cases without shell history: config changes, maintenance
 // mode, the trace of pg_terminate_backend, cleanups.
 const mitigationPattern = `(?i)(set to .* \(was |config(uration)? (changed|updated|reloaded)|maintenance mode (enabled|on|activated)|terminating connection due to administrator command|cache (cleared|purged)|re-?download(ed|ing)? model|scaled? (up|out) to)`
+
+// hardwareStatePattern matches log lines that report a device's state
+// rather than the service failing: a lost GPU stays lost (an exporter
+// keeps saying so) until a reboot, while the service recovers without it.
+// They do not delay the resolution.
+const hardwareStatePattern = `(?i)(GPU is lost|fallen off the bus|Unable to determine the device handle)`
 
 // humanPattern matches log lines showing a person at work.
 const humanPattern = `(?i)(set to .* \(was |maintenance mode (enabled|disabled|activated|deactivated|turned|switched)|administrator command|Accepted (publickey|password) for|session opened for user|sudo: )`
@@ -150,7 +158,11 @@ func BuildTimeline(ctx context.Context, q Querier, fs []forensics.Finding) (*Tim
 	}()
 	go func() {
 		defer wg.Done()
-		actions, errAct = humanActions(ctx, q, has, start.Add(-5*time.Minute), hi)
+		actions, errAct = humanActions(ctx, q, has, start.Add(-30*time.Minute), hi)
+		actions = markPlanned(actions, start)
+		for len(actions) > 0 && actions[0].TS.Before(start.Add(-5*time.Minute)) {
+			actions = actions[1:]
+		}
 	}()
 	go func() {
 		defer wg.Done()
@@ -168,7 +180,9 @@ func BuildTimeline(ctx context.Context, q Querier, fs []forensics.Finding) (*Tim
 	}
 	inc.Detected = detected
 	for _, a := range actions {
-		if a.TS.Before(start.Add(-5 * time.Minute)) {
+		// what people did before the fault (a deploy, a git pull) is its
+		// trigger, not a response
+		if a.TS.Before(start) || a.planned {
 			continue
 		}
 		if inc.Responded == nil {
@@ -183,6 +197,13 @@ func BuildTimeline(ctx context.Context, q Querier, fs []forensics.Finding) (*Tim
 		if f.Kind == forensics.KindServiceUnavailable && !res.IsZero() && f.End.After(res) {
 			res = f.End
 		}
+	}
+	// nor before the root cause's own evidence ends (a low-rate fault:
+	// runs failing every few minutes, a firing alert that has not cleared);
+	// the database findings end at the pg_stat snapshot after the fact, a
+	// bound rather than a time the evidence shows, and do not count here
+	if !res.IsZero() && root.End.After(res) && !snapshotBounded(root.Kind) {
+		res = root.End
 	}
 	if !res.IsZero() {
 		inc.Resolved = &res
@@ -225,6 +246,16 @@ func BuildTimeline(ctx context.Context, q Querier, fs []forensics.Finding) (*Tim
 	sort.Strings(inc.Services)
 	tl.Events = events(inc, related, actions, collapsed)
 	return tl, nil
+}
+
+// snapshotBounded says whether findings of a kind end at a snapshot
+// (pg_stat_statements, pg_locks, pg_stat_activity) taken after the fact.
+func snapshotBounded(kind string) bool {
+	switch kind {
+	case forensics.KindSlowQuery, forensics.KindLockContention, forensics.KindConnectionExhaustion:
+		return true
+	}
+	return false
 }
 
 // errorServices lists the services with error records between from and to.
@@ -312,6 +343,36 @@ func firstAlert(ctx context.Context, q Querier, has map[string]bool, from, to ti
 type action struct {
 	Event
 	mitigates bool
+	approx    bool // its time is a lower bound (the session's start)
+	planned   bool // a step of planned work that began before the fault (markPlanned)
+	user      string
+}
+
+// markPlanned marks the commands that continue planned work begun before
+// the start: a user who ran commands before the fault (a deploy, a
+// migration) and goes on with the next steps of it (not inspecting
+// anything) less than 3 minutes after their previous command. Those are
+// the incident's trigger, neither a response nor a mitigation; the
+// user's first look at the system ends the sequence.
+func markPlanned(actions []action, start time.Time) []action {
+	last := map[string]time.Time{}
+	for i := range actions {
+		a := &actions[i]
+		if a.Source != "commands" {
+			continue
+		}
+		if a.TS.Before(start) {
+			last[a.user] = a.TS
+			continue
+		}
+		if t, ok := last[a.user]; ok && a.TS.Sub(t) <= 3*time.Minute && a.Kind != "look_only" {
+			a.planned, a.mitigates = true, false
+			last[a.user] = a.TS
+			continue
+		}
+		delete(last, a.user)
+	}
+	return actions
 }
 
 // humanActions lists what responders did: commands from shell history
@@ -319,16 +380,23 @@ type action struct {
 func humanActions(ctx context.Context, q Querier, has map[string]bool, from, to time.Time) ([]action, error) {
 	var out []action
 	if has["commands"] {
-		rows, err := q.QueryContext(ctx, `SELECT ts, 'commands:' || id, command, coalesce(action, ''), coalesce("user", '') FROM commands WHERE ts >= ? AND ts <= ? ORDER BY ts`, from, to)
+		// a command whose time is only its session's start (script(1)
+		// without timing) is a lower bound; when the same command is also
+		// seen with its own time (shell history), that one stands
+		rows, err := q.QueryContext(ctx, `WITH c AS (SELECT *, coalesce(json_extract_string(attrs, '$.ts_basis'), '') = 'session_start' AS approx FROM commands WHERE ts >= ? AND ts <= ?)
+			SELECT ts, 'commands:' || id, command, coalesce(action, ''), coalesce("user", ''), approx FROM c
+			WHERE NOT (approx AND EXISTS (SELECT 1 FROM c x WHERE NOT x.approx AND x.command = c.command
+			                              AND coalesce(x."user", '') = coalesce(c."user", '') AND x.ts >= c.ts AND x.ts <= c.ts + INTERVAL 2 HOUR))
+			ORDER BY ts`, from, to)
 		if err == nil {
 			for rows.Next() {
 				var a action
 				var kind, user string
-				if rows.Scan(&a.TS, &a.Ref, &a.Text, &kind, &user) != nil {
+				if rows.Scan(&a.TS, &a.Ref, &a.Text, &kind, &user, &a.approx) != nil {
 					continue
 				}
 				a.TS = a.TS.UTC()
-				a.Source, a.Kind, a.Count = "commands", kind, 1
+				a.Source, a.Kind, a.Count, a.user = "commands", kind, 1, user
 				if user != "" {
 					a.Text = user + "$ " + a.Text
 				} else {
@@ -378,6 +446,21 @@ func endsMitigation(text string) bool {
 // tried first and did not end the incident); without a resolution, the
 // first one.
 func mitigatedAt(actions []action, start time.Time, resolved *time.Time) *time.Time {
+	// actions with their own time first; one timed only by its session's
+	// start does not set the milestone when a better-timed one exists
+	var exact []action
+	for _, a := range actions {
+		if !a.approx {
+			exact = append(exact, a)
+		}
+	}
+	if t := mitigatedAmong(exact, start, resolved); t != nil {
+		return t
+	}
+	return mitigatedAmong(actions, start, resolved)
+}
+
+func mitigatedAmong(actions []action, start time.Time, resolved *time.Time) *time.Time {
 	var first, last *time.Time
 	for i := range actions {
 		a := actions[i]
@@ -453,10 +536,10 @@ SELECT m, coalesce(last_e, last) FROM m WHERE (e >= 2 AND e >= 0.05 * n) OR p95 
 		var last sql.NullTime
 		err := q.QueryRowContext(ctx, `
 WITH e AS (SELECT ts, coalesce('t' || template_id::VARCHAR, message) AS k FROM logs
-           WHERE dup_of IS NULL AND level IN ('ERROR', 'CRITICAL') AND ts IS NOT NULL),
+           WHERE dup_of IS NULL AND level IN ('ERROR', 'CRITICAL') AND ts IS NOT NULL AND NOT regexp_matches(message, ?)),
 before AS (SELECT DISTINCT k FROM e WHERE ts < ?),
 incident AS (SELECT k FROM e WHERE ts >= ? AND ts <= ? AND k NOT IN (SELECT k FROM before) GROUP BY k HAVING count(*) >= 3)
-SELECT max(ts) FROM e WHERE ts >= ? AND ts <= ? AND k IN (SELECT k FROM incident)`, start, start, end, start, hi).Scan(&last)
+SELECT max(ts) FROM e WHERE ts >= ? AND ts <= ? AND k IN (SELECT k FROM incident)`, hardwareStatePattern, start, start, end, start, hi).Scan(&last)
 		if err != nil {
 			return time.Time{}, false, fmt.Errorf("resolved: %w", err)
 		}

@@ -12,11 +12,7 @@ import (
 // with what is wrong. Such a case is skipped with its reason while it
 // still fails, and fails the test once it passes, so that the entry is
 // removed and the case then guards the fix.
-var blindGaps = map[string]string{
-	"crashloop-nyc":     "a crash loop seen only in docker-compose logs (startup failure, exit, compose ps Restarting) is not found; the outage is reported without its cause",
-	"gpu-xid-night":     "a low-rate fault (one GPU lost, its runs failing for hours) is declared resolved a minute after it starts, so the restart that fixed it is not the mitigation",
-	"slow-query-berlin": "the slow query starts at the first pg_stat_statements snapshot that shows it, not at the first slow request",
-}
+var blindGaps = map[string]string{}
 
 // TestBlindCases runs the cases an examiner wrote without reading the
 // fixture generator or the detectors (fixtures/blind, answers in
