@@ -149,7 +149,7 @@ func newPlot(cs *ChartSet, c Chart, tz *time.Location, labels bool) (*plot.Plot,
 			l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 		}
 		p.Add(l)
-		if len(xys) < 40 {
+		if len(xys) < 40 && !s.Dashed {
 			// sparse samples (a few captures): mark each one, and a
 			// single sample is still seen
 			sc, err := plotter.NewScatter(xys)
