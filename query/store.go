@@ -230,31 +230,32 @@ func (s *Store) migrate(ctx context.Context) error {
 	if _, err := s.DB.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	for _, m := range ms[have:] {
-		if err := s.apply(ctx, m); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.apply(ctx, ms[have:])
 }
 
-func (s *Store) apply(ctx context.Context, m migration) error {
+// apply runs the pending migrations in one transaction, each recorded in
+// schema_migrations, and rebuilds the events view once at the end: a new
+// case file costs one commit and one rebuild, not one per migration, and
+// an interrupted upgrade leaves the file at its old version.
+func (s *Store) apply(ctx context.Context, ms []migration) error {
 	tx, err := s.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return fmt.Errorf("migration %s: %w", m.name, err)
+	for _, m := range ms {
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations VALUES (?, ?, ?)`, m.version, m.name, s.now().UTC()); err != nil {
+			return fmt.Errorf("record migration %s: %w", m.name, err)
+		}
 	}
 	if err := rebuildEvents(ctx, tx); err != nil {
-		return fmt.Errorf("migration %s: %w", m.name, err)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations VALUES (?, ?, ?)`, m.version, m.name, s.now().UTC()); err != nil {
-		return fmt.Errorf("record migration %s: %w", m.name, err)
+		return fmt.Errorf("migrations: events view: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit migration %s: %w", m.name, err)
+		return fmt.Errorf("commit migrations: %w", err)
 	}
 	return nil
 }
