@@ -96,29 +96,16 @@ case has), the incident's phases shaded and its milestones marked.`,
 // htmlReport builds the HTML report of the case with its charts; tl is
 // built when nil.
 func htmlReport(ctx context.Context, st *query.Store, fs []forensics.Finding, tl *report.Timeline, loc *time.Location, noRedact bool) ([]byte, error) {
-	if tl == nil {
-		var err error
-		if tl, err = report.BuildTimeline(ctx, st.DB, fs); err != nil {
-			return nil, err
-		}
-	}
-	srcs, err := report.LoadSources(ctx, st.DB)
-	if err != nil {
-		return nil, err
-	}
-	cs, err := report.LoadCharts(ctx, st.DB, tl)
-	if err != nil {
-		return nil, err
-	}
-	var b bytes.Buffer
-	if err := report.WriteHTMLReport(&b, tl, fs, srcs, cs, report.ReportOptions{TZ: loc, NoRedact: noRedact}); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return buildReport(ctx, st, fs, tl, loc, noRedact, true)
 }
 
-// markdownReport builds the Markdown report of the case; tl is built when nil.
+// markdownReport builds the Markdown report of the case; tl is built when
+// nil.
 func markdownReport(ctx context.Context, st *query.Store, fs []forensics.Finding, tl *report.Timeline, loc *time.Location, noRedact bool) ([]byte, error) {
+	return buildReport(ctx, st, fs, tl, loc, noRedact, false)
+}
+
+func buildReport(ctx context.Context, st *query.Store, fs []forensics.Finding, tl *report.Timeline, loc *time.Location, noRedact, html bool) ([]byte, error) {
 	if tl == nil {
 		var err error
 		if tl, err = report.BuildTimeline(ctx, st.DB, fs); err != nil {
@@ -129,8 +116,18 @@ func markdownReport(ctx context.Context, st *query.Store, fs []forensics.Finding
 	if err != nil {
 		return nil, err
 	}
+	o := report.ReportOptions{TZ: loc, NoRedact: noRedact}
 	var b bytes.Buffer
-	if err := report.WriteMarkdownReport(&b, tl, fs, srcs, report.ReportOptions{TZ: loc, NoRedact: noRedact}); err != nil {
+	if html {
+		var cs *report.ChartSet
+		if cs, err = report.LoadCharts(ctx, st.DB, tl); err != nil {
+			return nil, err
+		}
+		err = report.WriteHTMLReport(&b, tl, fs, srcs, cs, o)
+	} else {
+		err = report.WriteMarkdownReport(&b, tl, fs, srcs, o)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
