@@ -350,9 +350,10 @@ func (c *Case) textSQL(ctx context.Context) string {
 		if c.hasColumn(ctx, "journal", "dup_of") {
 			dup = " AND dup_of IS NULL"
 		}
-		parts = append(parts, `SELECT ts, 'journal:' || id, message,
-		CASE WHEN priority <= 2 THEN 'CRITICAL' WHEN priority = 3 THEN 'ERROR' WHEN priority = 4 THEN 'WARNING' ELSE 'INFO' END,
-		coalesce(unit, identifier, '')
+		// named like the logs part: the journal may be the case's only text
+		parts = append(parts, `SELECT ts, 'journal:' || id AS ref, message AS text,
+		CASE WHEN priority <= 2 THEN 'CRITICAL' WHEN priority = 3 THEN 'ERROR' WHEN priority = 4 THEN 'WARNING' ELSE 'INFO' END AS level,
+		coalesce(unit, identifier, '') AS service
 		FROM journal WHERE ts IS NOT NULL AND message IS NOT NULL`+dup+w)
 	}
 	if len(parts) == 0 {
