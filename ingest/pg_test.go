@@ -466,6 +466,13 @@ func TestPGHostile(t *testing.T) {
 				" 20916 | active | SELECT 1\n" +
 				" 20917 | act",
 			1, []string{"row cut short: the line ends after 1 of 3 columns"}},
+		{"a NULL last column whose trailing space was stripped is a row", PSQL{},
+			"  pid  | granted |       waitstart        \n" +
+				"-------+---------+------------------------\n" +
+				" 40112 | t       |\n" +
+				" 41877 | f       | 2027-04-14 13:14:31+00\n" +
+				" 40113 | t       |                        \n",
+			3, nil},
 		{"non-numeric values in a psql table", PSQL{},
 			" pid | state \n-----+-------\n abc | idle\n   7 | idle\n(2 rows)\n",
 			1, []string{`column pid: "abc" is not an integer`}},

@@ -206,6 +206,12 @@ func (t *psqlTable) split(line []byte) (n int, res splitResult) {
 		t.start = make([]byte, nc)
 	}
 	t.cells, t.end, t.start = t.cells[:nc], t.end[:nc], t.start[:nc]
+	if t.layout.border != 2 && nc > 1 && len(line) == segs[nc-1][0] && line[len(line)-1] == '|' {
+		// the last column is empty (NULL) and the space psql writes after
+		// its separator was stripped, as editors and "trim trailing
+		// whitespace" do: put it back rather than call the row cut short
+		line = append(append(make([]byte, 0, len(line)+1), line...), ' ')
+	}
 	ascii := isASCII(line)
 	if ascii && t.layout.border == 1 {
 		if n, ok := t.splitFast(line); ok {
