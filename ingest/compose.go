@@ -130,6 +130,23 @@ func (Compose) Read(ctx context.Context, in *Input) error {
 			dockerTS = t
 			inner = nil
 		}
+		if looksCombined(inner) {
+			// an nginx (or other combined-format) access line in a
+			// container's log is a request, as in an access log file;
+			// the same request in both is counted once (dup_of)
+			var req forensics.HTTPRequest
+			if err := parseAccess(inner, in.TZ, &req); err == nil {
+				req.LineNo = l.No
+				req.Attrs = map[string]any{"container": cname, "service": composeService(cname)}
+				if !dockerTS.IsZero() {
+					req.Attrs["docker_ts"] = dockerTS.Format(time.RFC3339Nano)
+				}
+				if err := in.HTTP(&req, l.Offset); err != nil {
+					return err
+				}
+				continue
+			}
+		}
 		if parseTextHead(inner, in.TZ, in.Ref, &h) {
 			h.attrs = withAttr(h.attrs, "container", cname)
 			if !dockerTS.IsZero() {
@@ -216,4 +233,16 @@ func startsWithLevel(b []byte) bool {
 	w = bytes.Trim(w, "[]:")
 	_, isLevel := forensics.ParseLevel(string(w))
 	return isLevel && len(w) >= 3 && (w[0] < '0' || w[0] > '9')
+}
+
+// looksCombined is a cheap test for an access line in the combined layout
+// ("10.0.3.7 - alice [19/Aug/2027:00:30:01 +0000] \"POST /x HTTP/1.1\" 201
+// ..."): an address first, then " - ", a bracketed time and a quoted
+// request.
+func looksCombined(b []byte) bool {
+	if len(b) < 20 || !(b[0] >= '0' && b[0] <= '9' || b[0] >= 'a' && b[0] <= 'f' || b[0] >= 'A' && b[0] <= 'F' || b[0] == ':') {
+		return false
+	}
+	i := bytes.IndexByte(b, ' ')
+	return i > 0 && bytes.HasPrefix(b[i:], []byte(" - ")) && bytes.Contains(b, []byte(`] "`))
 }

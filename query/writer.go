@@ -243,6 +243,11 @@ func (w *Writer) MarkDuplicates(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	nhttp, err := w.markHTTPDuplicates(ctx)
+	if err != nil {
+		return 0, err
+	}
+	extra += nhttp
 	// Only records in the time span where two log sources overlap can be
 	// copies of each other; a case with one log file skips the work.
 	var lo, hi sql.NullTime
@@ -276,6 +281,45 @@ WHERE logs.id = g.id AND ((g.first_id <> g.id AND g.first_src <> g.source_id AND
 	}
 	n, err := res.RowsAffected()
 	return n + extra, err
+}
+
+// markHTTPDuplicates marks a request seen in two sources (an access log
+// file and the proxy container's lines in docker-compose logs) dup_of the
+// first copy, the access log file's preferred: same end time, client,
+// method, path, status and bytes. Only the time span where two sources of
+// requests overlap is looked at; a case with one access log skips it.
+func (w *Writer) markHTTPDuplicates(ctx context.Context) (int64, error) {
+	var lo, hi sql.NullTime
+	if err := w.conn.QueryRowContext(ctx, `
+WITH src AS (SELECT source_id, min(ts) AS lo, max(ts) AS hi FROM http_requests WHERE ts IS NOT NULL GROUP BY source_id)
+SELECT min(greatest(a.lo, b.lo)), max(least(a.hi, b.hi))
+FROM src a JOIN src b ON a.source_id < b.source_id AND a.lo <= b.hi AND b.lo <= a.hi`).Scan(&lo, &hi); err != nil {
+		return 0, fmt.Errorf("mark duplicate requests: %w", err)
+	}
+	if !lo.Valid {
+		return 0, nil
+	}
+	res, err := w.conn.ExecContext(ctx, `
+WITH k AS (
+  SELECT r.id, r.source_id, r.ts, coalesce(r.client, '') AS client, coalesce(r.method, '') AS method, coalesce(r.path, '') AS path,
+         coalesce(r.status, 0) AS status, coalesce(r.bytes, -1) AS bytes,
+         CASE s.kind WHEN 'access' THEN 1 WHEN 'compose' THEN 2 ELSE 3 END AS rank,
+         row_number() OVER (PARTITION BY r.ts, r.client, r.method, r.path, r.status, r.bytes, r.source_id ORDER BY r.id) AS nth
+  FROM http_requests r JOIN sources s ON s.id = r.source_id WHERE r.ts BETWEEN ? AND ?
+), g AS (
+  SELECT id, source_id,
+         first_value(id) OVER (PARTITION BY ts, client, method, path, status, bytes, nth ORDER BY rank, id) AS first_id,
+         first_value(source_id) OVER (PARTITION BY ts, client, method, path, status, bytes, nth ORDER BY rank, id) AS first_src
+  FROM k
+)
+UPDATE http_requests SET dup_of = CASE WHEN g.first_id = g.id THEN NULL ELSE g.first_id END
+FROM g
+WHERE http_requests.id = g.id AND ((g.first_id <> g.id AND g.first_src <> g.source_id AND http_requests.dup_of IS DISTINCT FROM g.first_id)
+   OR (g.first_id = g.id AND http_requests.dup_of IS NOT NULL))`, lo.Time, hi.Time)
+	if err != nil {
+		return 0, fmt.Errorf("mark duplicate requests: %w", err)
+	}
+	return res.RowsAffected()
 }
 
 // markTableDuplicates runs the Dedupe statement of every table that has one.
