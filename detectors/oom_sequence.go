@@ -3,6 +3,8 @@ package detectors
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/vidbench/forensics"
@@ -136,6 +138,10 @@ func oomFinding(ctx context.Context, c *Case, kind, pattern, what string, ooms [
 		if forensics.P1.Rank() < sev.Rank() {
 			sev, reason = forensics.P1, "the service exited unplanned and restarted"
 		}
+	case kind == forensics.KindGPUOOM && manyModelsFailing(fails) && forensics.P1.Rank() < sev.Rank():
+		// the playbook's "model failures" (P1), not one model failing (P2):
+		// runs of several models failed for ten minutes or more
+		sev, reason = forensics.P1, fmt.Sprintf("benchmark runs of %d models failed for %s", len(modelsNamed(fails)), fails[len(fails)-1].TS.Sub(fails[0].TS).Round(time.Minute))
 	case len(ooms) >= 3 && sev.Rank() > forensics.P2.Rank():
 		sev = forensics.P2
 	}
@@ -196,4 +202,28 @@ func (c *Case) memoryNearCapacity(ctx context.Context, kind string, from, to tim
 	}
 	ev[0].Link = "memory_near_capacity"
 	return &ev[0], nil
+}
+
+// reModelNamed finds the model a record names: "model=mochi-1",
+// "on model cogvideox-5b", "'model': 'svd-xt'".
+var reModelNamed = regexp.MustCompile(`(?i)\bmodel['"]?\s*[=:]?\s*['"]?([a-z0-9][a-z0-9._/-]*[a-z0-9])`)
+
+// modelsNamed is the set of models the records name.
+func modelsNamed(ev []forensics.Evidence) map[string]bool {
+	out := map[string]bool{}
+	for _, e := range ev {
+		if m := reModelNamed.FindStringSubmatch(e.Text); m != nil {
+			out[strings.ToLower(m[1])] = true
+		}
+	}
+	return out
+}
+
+// manyModelsFailing: ten or more failed runs over ten minutes or more,
+// naming two models or more.
+func manyModelsFailing(fails []forensics.Evidence) bool {
+	if len(fails) < 10 || fails[len(fails)-1].TS.Sub(fails[0].TS) < 10*time.Minute {
+		return false
+	}
+	return len(modelsNamed(fails)) >= 2
 }
