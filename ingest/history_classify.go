@@ -641,6 +641,8 @@ func classifyWords(sc shSimple, depth int) Meaning {
 			return Meaning{Action: forensics.ActionConfigChange, Target: a[len(a)-1]}
 		}
 		return other
+	case "nft", "iptables", "ip6tables", "iptables-nft", "ufw", "fail2ban-client", "firewall-cmd":
+		return firewallCmd(name, rest)
 	case "sysctl":
 		if cmdOpt(rest, "-w", "--write", "-p", "--load", "--system") {
 			return Meaning{Action: forensics.ActionConfigChange, Target: strings.Join(cmdArgs(rest), " ")}
@@ -1349,4 +1351,23 @@ func httpCall(name string, rest []string) Meaning {
 		return Meaning{Action: forensics.ActionScale, Target: strings.Join(urls, " ")}
 	}
 	return Meaning{Action: forensics.ActionOther, Target: strings.Join(urls, " ")}
+}
+
+// firewallCmd: a rule or ban added to the host's firewall (nft add
+// element/rule, iptables -A/-I ... -j DROP, ufw deny, fail2ban-client set
+// JAIL banip, firewall-cmd --add-rich-rule) is a configuration change that
+// blocks traffic, a mitigation of an attack or a flood; listing the rules
+// is a look.
+func firewallCmd(name string, rest []string) Meaning {
+	target := strings.TrimSpace(name + " " + strings.Join(rest, " "))
+	for _, a := range rest {
+		switch strings.ToLower(a) {
+		case "list", "-l", "--list", "-s", "--list-rules", "status", "show", "get", "--list-all", "--state", "-n", "--numeric", "monitor", "banned":
+			return Meaning{Action: forensics.ActionLookOnly, Target: target}
+		case "add", "insert", "create", "replace", "-a", "--append", "-i", "--insert", "-r", "--replace", "deny", "reject", "limit", "banip",
+			"--add-rich-rule", "--add-source", "--add-port", "--remove-port", "delete", "flush", "-d", "--delete", "-f", "--flush", "allow":
+			return Meaning{Action: forensics.ActionConfigChange, Target: oneLine(target, 200)}
+		}
+	}
+	return Meaning{Action: forensics.ActionOther, Target: target}
 }

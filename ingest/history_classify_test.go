@@ -25,6 +25,14 @@ func TestClassify(t *testing.T) {
 	tests := []struct {
 		cmd, action, target, service string
 	}{
+		// firewall: a block is a change, a listing a look
+		{"sudo nft add element inet filter blocklist { 185.220.0.0/16, 45.146.0.0/16 }", config, "", ""},
+		{"iptables -I INPUT -s 185.220.101.4 -j DROP", config, "", ""},
+		{"sudo ufw deny from 45.146.0.0/16 to any port 443", config, "", ""},
+		{"fail2ban-client set nginx-login banip 91.241.19.84", config, "", ""},
+		{"sudo nft list ruleset", look, "", ""},
+		{"iptables -L -n", look, "", ""},
+		{"ufw status verbose", look, "", ""},
 		// restarts, every spelling
 		{"docker-compose restart benchmark", restart, "benchmark", "benchmark"},
 		{"docker compose restart benchmark", restart, "benchmark", "benchmark"},
