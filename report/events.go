@@ -139,7 +139,18 @@ func events(inc *Incident, related []forensics.Finding, actions []action, collap
 		}
 		out = append(out, Event{TS: e.TS, Phase: ph, Source: e.Source, Kind: "evidence_" + e.Link, Count: 1, Text: e.Text, Ref: e.Ref})
 	}
-	for _, a := range actions {
+	for i, a := range actions {
+		// the same line logged again and again within a minute (the
+		// server's "terminating connection due to administrator command"
+		// for each backend one pg_terminate_backend ended) is one event
+		// with a count, unless it marks a milestone
+		if n := len(out); n > 0 && i > 0 && a.Source == "logs" && out[n-1].Source == "logs" && out[n-1].Kind == a.Kind &&
+			out[n-1].Text == a.Text && a.TS.Sub(out[n-1].TS) <= time.Minute && !a.TS.Before(out[n-1].TS) &&
+			(inc.Mitigated == nil || !a.TS.Equal(*inc.Mitigated)) && (inc.Responded == nil || !a.TS.Equal(*inc.Responded)) {
+			out[n-1].Count++
+			out[n-1].Last = a.TS
+			continue
+		}
 		ev := a.Event
 		ev.Phase = PhaseResponse
 		if a.TS.Before(start) || a.planned {

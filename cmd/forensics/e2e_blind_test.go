@@ -58,3 +58,32 @@ func TestBlindCases(t *testing.T) {
 		})
 	}
 }
+
+// TestBlindTimelineCollapsesRepeatedActions: in pg-conn-leak-exporter one
+// pg_terminate_backend ended 88 backends, and the server logged
+// "terminating connection due to administrator command" for each within a
+// tenth of a second; the timeline shows that as one event with its count.
+func TestBlindTimelineCollapsesRepeatedActions(t *testing.T) {
+	root := repoRoot(t)
+	db := filepath.Join(t.TempDir(), "c.duckdb")
+	must(t, root, "ingest", "--no-progress", "fixtures/blind/pg-conn-leak-exporter", "--db", db)
+	var tl struct {
+		Events []struct {
+			Text  string `json:"text"`
+			Count int    `json:"count"`
+		} `json:"events"`
+	}
+	if err := json.Unmarshal([]byte(must(t, root, "timeline", "--db", db, "--format", "json")), &tl); err != nil {
+		t.Fatal(err)
+	}
+	n, total := 0, 0
+	for _, e := range tl.Events {
+		if strings.Contains(e.Text, "terminating connection due to administrator command") {
+			n++
+			total += e.Count
+		}
+	}
+	if n != 1 || total != 88 {
+		t.Errorf("%d timeline events for the 88 terminated backends (counts summing to %d), want 1 event with count 88", n, total)
+	}
+}
