@@ -44,14 +44,7 @@ func parseISO(b []byte, loc *time.Location) (t time.Time, n int, zoned bool, ok 
 	nsec := 0
 	if n < len(b) && (b[n] == '.' || b[n] == ',') && n+1 < len(b) && b[n+1] >= '0' && b[n+1] <= '9' {
 		n++
-		scale := 100000000
-		for n < len(b) && b[n] >= '0' && b[n] <= '9' {
-			if scale > 0 {
-				nsec += int(b[n]-'0') * scale
-				scale /= 10
-			}
-			n++
-		}
+		nsec, n = fraction(b, n)
 	}
 	zone := loc
 	if n < len(b) {
@@ -172,14 +165,7 @@ func parseSyslog(b []byte, loc *time.Location, ref time.Time) (time.Time, int, b
 	nsec := 0
 	if n < len(b) && b[n] == '.' {
 		n++
-		scale := 100000000
-		for n < len(b) && b[n] >= '0' && b[n] <= '9' {
-			if scale > 0 {
-				nsec += int(b[n]-'0') * scale
-				scale /= 10
-			}
-			n++
-		}
+		nsec, n = fraction(b, n)
 	}
 	year := ref.Year()
 	if ref.IsZero() {
@@ -210,14 +196,7 @@ func parseRedis(b []byte, loc *time.Location) (time.Time, int, bool) {
 	nsec := 0
 	if n < len(b) && b[n] == '.' {
 		n++
-		scale := 100000000
-		for n < len(b) && b[n] >= '0' && b[n] <= '9' {
-			if scale > 0 {
-				nsec += int(b[n]-'0') * scale
-				scale /= 10
-			}
-			n++
-		}
+		nsec, n = fraction(b, n)
 	}
 	return time.Date(y, mo, d, h, mi, s, nsec, loc).UTC(), n, true
 }
@@ -242,14 +221,7 @@ func parseSlash(b []byte, loc *time.Location) (time.Time, int, bool) {
 	nsec := 0
 	if n+1 < len(b) && b[n] == '.' && b[n+1] >= '0' && b[n+1] <= '9' {
 		n++
-		scale := 100000000
-		for n < len(b) && b[n] >= '0' && b[n] <= '9' {
-			if scale > 0 {
-				nsec += int(b[n]-'0') * scale
-				scale /= 10
-			}
-			n++
-		}
+		nsec, n = fraction(b, n)
 	}
 	return time.Date(y, time.Month(mo), d, h, mi, s, nsec, loc).UTC(), n, true
 }
@@ -278,15 +250,8 @@ func parseEpoch(b []byte) (time.Time, int, bool) {
 	nsec := 0
 	if n < len(b) && b[n] == '.' {
 		n++
-		scale := 100000000
 		start := n
-		for n < len(b) && b[n] >= '0' && b[n] <= '9' {
-			if scale > 0 {
-				nsec += int(b[n]-'0') * scale
-				scale /= 10
-			}
-			n++
-		}
+		nsec, n = fraction(b, n)
 		if n == start {
 			n--
 		}
@@ -328,4 +293,19 @@ func closeBracket(b []byte, n, open int) int {
 		return n + 1
 	}
 	return n
+}
+
+// fraction reads the digits of a fractional second at b[n:] (after its '.'
+// or ','): the nanoseconds (digits past the ninth are read and dropped)
+// and the index after the last digit.
+func fraction(b []byte, n int) (nsec, end int) {
+	scale := 100000000
+	for n < len(b) && b[n] >= '0' && b[n] <= '9' {
+		if scale > 0 {
+			nsec += int(b[n]-'0') * scale
+			scale /= 10
+		}
+		n++
+	}
+	return nsec, n
 }
