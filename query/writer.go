@@ -233,11 +233,10 @@ func (w *Writer) SaveTemplates(ctx context.Context, ts []forensics.Template) err
 	return err
 }
 
-// MarkDuplicates marks log records that arrived through more than one
-// source (the app's own file, docker-compose logs, journald): the copy with
-// the lowest id is the original, the others get dup_of. Records repeated
-// within one file are matched copy by copy, in order, so a message logged
-// twice in the same millisecond is not taken for a duplicate of itself.
+// MarkDuplicates marks log records and requests that arrived through more
+// than one source (the app's own file, docker-compose logs, journald; an
+// access log file and a proxy container's lines): the copy from the
+// preferred source is the original, the others get dup_of (markCopies).
 func (w *Writer) MarkDuplicates(ctx context.Context) (int64, error) {
 	extra, err := w.markTableDuplicates(ctx)
 	if err != nil {
@@ -260,27 +259,12 @@ WHERE a.kind NOT IN ('access', 'note') AND b.kind NOT IN ('access', 'note')`).Sc
 	if !lo.Valid {
 		return extra, nil
 	}
-	res, err := w.conn.ExecContext(ctx, `
-WITH k AS (
-  SELECT l.id, l.source_id, l.ts, l.message, coalesce(l.level, '') AS level,
-         CASE s.kind WHEN 'compose' THEN 2 WHEN 'journal' THEN 3 WHEN 'text' THEN 4 ELSE 1 END AS rank,
-         row_number() OVER (PARTITION BY l.ts, l.message, coalesce(l.level, ''), l.source_id ORDER BY l.id) AS nth
-  FROM logs l JOIN sources s ON s.id = l.source_id WHERE l.ts BETWEEN ? AND ?
-), g AS (
-  SELECT id, source_id,
-         first_value(id) OVER (PARTITION BY ts, message, level, nth ORDER BY rank, id) AS first_id,
-         first_value(source_id) OVER (PARTITION BY ts, message, level, nth ORDER BY rank, id) AS first_src
-  FROM k
-)
-UPDATE logs SET dup_of = CASE WHEN g.first_id = g.id THEN NULL ELSE g.first_id END
-FROM g
-WHERE logs.id = g.id AND ((g.first_id <> g.id AND g.first_src <> g.source_id AND logs.dup_of IS DISTINCT FROM g.first_id)
-   OR (g.first_id = g.id AND logs.dup_of IS NOT NULL))`, lo.Time, hi.Time)
+	n, err := w.markCopies(ctx, "logs", []string{"t.ts", "t.message", "coalesce(t.level, '')"},
+		"CASE s.kind WHEN 'compose' THEN 2 WHEN 'journal' THEN 3 WHEN 'text' THEN 4 ELSE 1 END", lo.Time, hi.Time)
 	if err != nil {
 		return 0, fmt.Errorf("mark duplicates: %w", err)
 	}
-	n, err := res.RowsAffected()
-	return n + extra, err
+	return n + extra, nil
 }
 
 // markHTTPDuplicates marks a request seen in two sources (an access log
@@ -299,25 +283,48 @@ FROM src a JOIN src b ON a.source_id < b.source_id AND a.lo <= b.hi AND b.lo <= 
 	if !lo.Valid {
 		return 0, nil
 	}
-	res, err := w.conn.ExecContext(ctx, `
-WITH k AS (
-  SELECT r.id, r.source_id, r.ts, coalesce(r.client, '') AS client, coalesce(r.method, '') AS method, coalesce(r.path, '') AS path,
-         coalesce(r.status, 0) AS status, coalesce(r.bytes, -1) AS bytes,
-         CASE s.kind WHEN 'access' THEN 1 WHEN 'compose' THEN 2 ELSE 3 END AS rank,
-         row_number() OVER (PARTITION BY r.ts, r.client, r.method, r.path, r.status, r.bytes, r.source_id ORDER BY r.id) AS nth
-  FROM http_requests r JOIN sources s ON s.id = r.source_id WHERE r.ts BETWEEN ? AND ?
-), g AS (
-  SELECT id, source_id,
-         first_value(id) OVER (PARTITION BY ts, client, method, path, status, bytes, nth ORDER BY rank, id) AS first_id,
-         first_value(source_id) OVER (PARTITION BY ts, client, method, path, status, bytes, nth ORDER BY rank, id) AS first_src
-  FROM k
-)
-UPDATE http_requests SET dup_of = CASE WHEN g.first_id = g.id THEN NULL ELSE g.first_id END
-FROM g
-WHERE http_requests.id = g.id AND ((g.first_id <> g.id AND g.first_src <> g.source_id AND http_requests.dup_of IS DISTINCT FROM g.first_id)
-   OR (g.first_id = g.id AND http_requests.dup_of IS NOT NULL))`, lo.Time, hi.Time)
+	n, err := w.markCopies(ctx, "http_requests",
+		[]string{"t.ts", "coalesce(t.client, '')", "coalesce(t.method, '')", "coalesce(t.path, '')", "coalesce(t.status, 0)", "coalesce(t.bytes, -1)"},
+		"CASE s.kind WHEN 'access' THEN 1 WHEN 'compose' THEN 2 ELSE 3 END", lo.Time, hi.Time)
 	if err != nil {
 		return 0, fmt.Errorf("mark duplicate requests: %w", err)
+	}
+	return n, nil
+}
+
+// markCopies sets dup_of on the rows of table (with ts between lo and hi)
+// whose key (SQL expressions over the table as t) equals that of a row
+// from another source: the copy of the source ranked first (rank, over
+// the source as s, lowest first; then the lowest id) is the original and
+// keeps dup_of NULL. Rows repeated within one source are matched copy by
+// copy, in order, so a line logged twice in the same millisecond is not
+// taken for a copy of itself. A row marked by an earlier run whose
+// original is now itself is unmarked.
+func (w *Writer) markCopies(ctx context.Context, table string, key []string, rank string, lo, hi time.Time) (int64, error) {
+	cols := make([]string, len(key))
+	names := make([]string, len(key))
+	for i, k := range key {
+		names[i] = fmt.Sprintf("k%d", i)
+		cols[i] = k + " AS " + names[i]
+	}
+	part := strings.Join(names, ", ")
+	res, err := w.conn.ExecContext(ctx, `
+WITH k AS (
+  SELECT t.id, t.source_id, `+strings.Join(cols, ", ")+`, `+rank+` AS rank,
+         row_number() OVER (PARTITION BY `+strings.Join(key, ", ")+`, t.source_id ORDER BY t.id) AS nth
+  FROM `+table+` t JOIN sources s ON s.id = t.source_id WHERE t.ts BETWEEN ? AND ?
+), g AS (
+  SELECT id, source_id,
+         first_value(id) OVER (PARTITION BY `+part+`, nth ORDER BY rank, id) AS first_id,
+         first_value(source_id) OVER (PARTITION BY `+part+`, nth ORDER BY rank, id) AS first_src
+  FROM k
+)
+UPDATE `+table+` SET dup_of = CASE WHEN g.first_id = g.id THEN NULL ELSE g.first_id END
+FROM g
+WHERE `+table+`.id = g.id AND ((g.first_id <> g.id AND g.first_src <> g.source_id AND `+table+`.dup_of IS DISTINCT FROM g.first_id)
+   OR (g.first_id = g.id AND `+table+`.dup_of IS NOT NULL))`, lo, hi)
+	if err != nil {
+		return 0, err
 	}
 	return res.RowsAffected()
 }
