@@ -6,7 +6,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/vidbench/forensics"
 )
@@ -18,16 +17,7 @@ import (
 // evidence goes through html/template, which escapes it for its context:
 // a log line holding <script> stays text. cs may be nil (no charts).
 func WriteHTMLReport(w io.Writer, tl *Timeline, fs []forensics.Finding, srcs []Source, cs *ChartSet, o ReportOptions) error {
-	tz := o.TZ
-	if tz == nil {
-		tz = time.UTC
-	}
-	red := func(s string) string {
-		if o.NoRedact {
-			return s
-		}
-		return Redact(s)
-	}
+	tz, red := o.display()
 	inc := tl.Incident
 	d := htmlReport{TZ: tz.String(), NoRedact: o.NoRedact, Redacted: Redacted, Found: inc.Found}
 	d.Title = red(inc.Title)
@@ -78,34 +68,12 @@ func WriteHTMLReport(w io.Writer, tl *Timeline, fs []forensics.Finding, srcs []S
 		d.NoRoot = "No finding with user impact: " + red(inc.RootCause) + "."
 	}
 
-	avail := "not measured (the case has no access log)"
-	if inc.AvailabilityPct != nil {
-		avail = strconv.FormatFloat(*inc.AvailabilityPct, 'f', 1, 64) + " % between the start and the resolution (health checks when the case has them, else non-5xx requests)"
-	}
-	failed := "not measured (no access log)"
-	if inc.Requests > 0 {
-		failed = fmt.Sprintf("%d of %d requests (%s) failed with a 5xx status", inc.FailedRequests, inc.Requests, pct(inc.FailedRequests, inc.Requests))
-	}
 	d.Impact = [][2]string{
-		{"Service availability", avail},
-		{"Failed requests", failed},
+		{"Service availability", availabilityText(inc)},
+		{"Failed requests", failedText(inc)},
 		{"User impact", red(usersText(inc) + "; services affected: " + services)},
 	}
-	d.Facts = responseFacts(inc, tz)
-	if inc.Mitigated != nil && inc.TTM != nil {
-		d.Well = append(d.Well, "Impact was reduced "+fmtDur(inc.TTM)+" after the start by a responder action ("+fmtTime(*inc.Mitigated, tz)+").")
-	}
-	if inc.Resolved != nil && inc.ResolvedHeld {
-		d.Well = append(d.Well, "The recovery held: errors and latency stayed at baseline for the rest of the evidence.")
-	}
-	if inc.Found && inc.Detected == nil {
-		d.Improve = append(d.Improve, "No alert fired: the incident was found by people, not by monitoring.")
-	} else if inc.TTD != nil && *inc.TTD > 5*60 {
-		d.Improve = append(d.Improve, "Detection took "+fmtDur(inc.TTD)+" after the first abnormal signal.")
-	}
-	if inc.Resolved != nil && !inc.ResolvedHeld {
-		d.Improve = append(d.Improve, "The evidence ends too soon after the resolution to show it held; collect more evidence next time.")
-	}
+	d.Facts, d.Well, d.Improve = responseFacts(inc, tz), wentWell(inc, tz), toImprove(inc)
 	for _, it := range actionItems(inc, fs) {
 		d.Actions = append(d.Actions, red(it))
 	}

@@ -58,6 +58,19 @@ type ReportOptions struct {
 	NoRedact bool           // keep secrets found in the evidence
 }
 
+// display is the zone the report shows times in (UTC when none) and what
+// it does to a string from the evidence (redacts it, unless NoRedact).
+func (o ReportOptions) display() (*time.Location, func(string) string) {
+	tz := o.TZ
+	if tz == nil {
+		tz = time.UTC
+	}
+	if o.NoRedact {
+		return tz, func(s string) string { return s }
+	}
+	return tz, Redact
+}
+
 // ForPeople marks a section or item that the tool cannot fill in.
 const ForPeople = "**[TO BE FILLED IN BY THE TEAM]**"
 
@@ -67,16 +80,7 @@ const ForPeople = "**[TO BE FILLED IN BY THE TEAM]**"
 // evidence is redacted (unless NoRedact) and escaped so that it cannot
 // break the Markdown or inject HTML.
 func WriteMarkdownReport(w io.Writer, tl *Timeline, fs []forensics.Finding, srcs []Source, o ReportOptions) error {
-	tz := o.TZ
-	if tz == nil {
-		tz = time.UTC
-	}
-	red := func(s string) string {
-		if o.NoRedact {
-			return s
-		}
-		return Redact(s)
-	}
+	tz, red := o.display()
 	esc := func(s string) string { return MarkdownCell(red(s)) }
 	inc := tl.Incident
 	var b strings.Builder
@@ -167,16 +171,8 @@ func WriteMarkdownReport(w io.Writer, tl *Timeline, fs []forensics.Finding, srcs
 
 	// Impact Assessment
 	p("## Impact Assessment\n")
-	avail := "not measured (the case has no access log)"
-	if inc.AvailabilityPct != nil {
-		avail = strconv.FormatFloat(*inc.AvailabilityPct, 'f', 1, 64) + " % between the start and the resolution (health checks when the case has them, else non-5xx requests)"
-	}
-	p("- Service availability: %s\n", MarkdownCell(avail))
-	if inc.Requests > 0 {
-		p("- Failed requests: %s\n", MarkdownCell(fmt.Sprintf("%d of %d requests (%s) failed with a 5xx status", inc.FailedRequests, inc.Requests, pct(inc.FailedRequests, inc.Requests))))
-	} else {
-		p("- Failed requests: not measured (no access log)\n")
-	}
+	p("- Service availability: %s\n", MarkdownCell(availabilityText(inc)))
+	p("- Failed requests: %s\n", MarkdownCell(failedText(inc)))
 	p("- User impact: %s\n", esc(usersText(inc)+"; services affected: "+services))
 	p("- Business impact: %s\n\n", ForPeople)
 
@@ -187,21 +183,13 @@ func WriteMarkdownReport(w io.Writer, tl *Timeline, fs []forensics.Finding, srcs
 		p("- %s\n", MarkdownCell(l))
 	}
 	p("\n### What Went Well\n")
-	if inc.Mitigated != nil && inc.TTM != nil {
-		p("- %s\n", MarkdownCell("Impact was reduced "+fmtDur(inc.TTM)+" after the start by a responder action ("+fmtTime(*inc.Mitigated, tz)+")."))
-	}
-	if inc.Resolved != nil && inc.ResolvedHeld {
-		p("- %s\n", MarkdownCell("The recovery held: errors and latency stayed at baseline for the rest of the evidence."))
+	for _, l := range wentWell(inc, tz) {
+		p("- %s\n", MarkdownCell(l))
 	}
 	p("- %s\n", ForPeople)
 	p("\n### Areas for Improvement\n")
-	if inc.Found && inc.Detected == nil {
-		p("- %s\n", MarkdownCell("No alert fired: the incident was found by people, not by monitoring."))
-	} else if inc.TTD != nil && *inc.TTD > 5*60 {
-		p("- %s\n", MarkdownCell("Detection took "+fmtDur(inc.TTD)+" after the first abnormal signal."))
-	}
-	if inc.Resolved != nil && !inc.ResolvedHeld {
-		p("- %s\n", MarkdownCell("The evidence ends too soon after the resolution to show it held; collect more evidence next time."))
+	for _, l := range toImprove(inc) {
+		p("- %s\n", MarkdownCell(l))
 	}
 	p("- %s\n\n", ForPeople)
 
@@ -270,6 +258,48 @@ func pct(a, n int64) string {
 func minutes(d time.Duration) string {
 	m := d.Minutes()
 	return strconv.FormatFloat(float64(int64(m*10+0.5))/10, 'f', 1, 64) + " min"
+}
+
+// availabilityText is the Impact Assessment's service availability.
+func availabilityText(inc Incident) string {
+	if inc.AvailabilityPct == nil {
+		return "not measured (the case has no access log)"
+	}
+	return strconv.FormatFloat(*inc.AvailabilityPct, 'f', 1, 64) + " % between the start and the resolution (health checks when the case has them, else non-5xx requests)"
+}
+
+// failedText is the Impact Assessment's failed requests.
+func failedText(inc Incident) string {
+	if inc.Requests == 0 {
+		return "not measured (no access log)"
+	}
+	return fmt.Sprintf("%d of %d requests (%s) failed with a 5xx status", inc.FailedRequests, inc.Requests, pct(inc.FailedRequests, inc.Requests))
+}
+
+// wentWell is what the measurements say went well in the response.
+func wentWell(inc Incident, tz *time.Location) []string {
+	var out []string
+	if inc.Mitigated != nil && inc.TTM != nil {
+		out = append(out, "Impact was reduced "+fmtDur(inc.TTM)+" after the start by a responder action ("+fmtTime(*inc.Mitigated, tz)+").")
+	}
+	if inc.Resolved != nil && inc.ResolvedHeld {
+		out = append(out, "The recovery held: errors and latency stayed at baseline for the rest of the evidence.")
+	}
+	return out
+}
+
+// toImprove is what the measurements say could have gone better.
+func toImprove(inc Incident) []string {
+	var out []string
+	if inc.Found && inc.Detected == nil {
+		out = append(out, "No alert fired: the incident was found by people, not by monitoring.")
+	} else if inc.TTD != nil && *inc.TTD > 5*60 {
+		out = append(out, "Detection took "+fmtDur(inc.TTD)+" after the first abnormal signal.")
+	}
+	if inc.Resolved != nil && !inc.ResolvedHeld {
+		out = append(out, "The evidence ends too soon after the resolution to show it held; collect more evidence next time.")
+	}
+	return out
 }
 
 // responseFacts are the measured milestones of the response.
