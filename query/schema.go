@@ -19,7 +19,7 @@ type Relation struct {
 }
 
 // Schema describes every table and view, from the comments the migrations
-// attach to them.
+// attach to them and the column descriptions in column_docs.
 func (s *Store) Schema(ctx context.Context) ([]Relation, error) {
 	rows, err := s.DB.QueryContext(ctx, `
 SELECT table_name, 'table', coalesce(comment, '') FROM duckdb_tables() WHERE schema_name = 'main' AND NOT internal AND table_name NOT LIKE 'forensics_batch_%'
@@ -41,7 +41,15 @@ ORDER BY 2, 1`)
 		rels = append(rels, r)
 	}
 	rows.Close()
-	crow, err := s.DB.QueryContext(ctx, `SELECT table_name, column_name, data_type, coalesce(comment, '') FROM duckdb_columns() WHERE schema_name = 'main' ORDER BY table_name, column_index`)
+	// Column descriptions are rows of column_docs; files written before
+	// that table existed hold them as catalog comments.
+	q := `SELECT table_name, column_name, data_type, coalesce(comment, '') FROM duckdb_columns() WHERE schema_name = 'main' ORDER BY table_name, column_index`
+	if _, ok := idx["column_docs"]; ok {
+		q = `SELECT c.table_name, c.column_name, c.data_type, coalesce(d.description, c.comment, '')
+FROM duckdb_columns() c LEFT JOIN column_docs d ON d.table_name = c.table_name AND d.column_name = c.column_name
+WHERE c.schema_name = 'main' ORDER BY c.table_name, c.column_index`
+	}
+	crow, err := s.DB.QueryContext(ctx, q)
 	if err != nil {
 		return nil, err
 	}

@@ -137,3 +137,34 @@ func TestForeignDuckDBFileIsNotTouched(t *testing.T) {
 		t.Errorf("read-write open of a foreign file: %v", err)
 	}
 }
+
+func TestColumnDescriptions(t *testing.T) {
+	body, docs := splitColumnComments("CREATE TABLE t (a INT, \"user\" VARCHAR);\nCOMMENT ON COLUMN t.a IS 'it''s a';\nCOMMENT ON COLUMN t.\"user\" IS 'who';\nCOMMENT ON TABLE t IS 'kept';\n")
+	if body != "CREATE TABLE t (a INT, \"user\" VARCHAR);\nCOMMENT ON TABLE t IS 'kept';\n" {
+		t.Errorf("body %q", body)
+	}
+	if len(docs) != 2 || docs[0] != (columnDoc{"t", "a", "it's a"}) || docs[1] != (columnDoc{"t", "user", "who"}) {
+		t.Errorf("docs %+v", docs)
+	}
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "c.duckdb"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rels, err := s.Schema(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rels {
+		for _, c := range r.Columns {
+			// A later migration's description replaces an earlier one.
+			if r.Name == "errors_per_minute" && c.Name == "source" && !strings.Contains(c.Description, "journal") {
+				t.Errorf("errors_per_minute.source: %q (006's description lost)", c.Description)
+			}
+			if r.Kind == "table" && c.Description == "" {
+				t.Errorf("%s.%s has no description", r.Name, c.Name)
+			}
+		}
+	}
+}
