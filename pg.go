@@ -211,13 +211,16 @@ type PGRow struct {
 // Table implements Record.
 func (r *PGRow) Table() string { return PGTable(r.View) }
 
-// PGTable names the case table that holds snapshots of view.
+// PGTable names the case table that holds snapshots of view. The rows of
+// pg_stat_statements are stored in pg_statement_rows with each query text
+// once (pg_query_texts); users and detectors read them through the
+// pg_statements view.
 func PGTable(view string) string {
 	switch view {
 	case PGActivity:
 		return "pg_activity"
 	case PGStatements:
-		return "pg_statements"
+		return "pg_statement_rows"
 	case PGLocks:
 		return "pg_locks"
 	case PGSettings:

@@ -311,15 +311,23 @@ func TestStatementDeltasMatchView(t *testing.T) {
 				rs = append(rs, row{src: 901, min: m, qid: int64(43), user: 10, query: "SELECT 43", calls: 100 * (m + 1), exec: float64(m+1) * 50, since: s})
 			}
 			rs = append(rs, row{src: 902, min: 2, qid: int64(42), user: 10, query: "SELECT 42", calls: 30, exec: 75, since: since}) // the same snapshot, another file
+			texts := map[string]int64{}
 			for i, r := range rs {
 				var plans, planTime, temp, since any = r.calls, float64(r.calls) * 0.1, 0, r.since
 				if tc.sparse {
 					plans, planTime, temp, since = nil, nil, nil, nil
 				}
-				mustExec(t, db, `INSERT INTO pg_statements (id, source_id, snapshot_ts, queryid, userid, dbid, toplevel, query, calls, total_exec_time,
+				// rows behind the pg_statements view, their text by id
+				textID, ok := texts[r.query]
+				if !ok {
+					textID = int64(8_000_000 + len(texts))
+					texts[r.query] = textID
+					mustExec(t, db, `INSERT INTO pg_query_texts VALUES (?, ?, ?)`, textID, r.src, r.query)
+				}
+				mustExec(t, db, `INSERT INTO pg_statement_rows (id, source_id, snapshot_ts, queryid, userid, dbid, toplevel, query_text_id, calls, total_exec_time,
 					"rows", plans, total_plan_time, shared_blks_hit, shared_blks_read, temp_blks_written, stats_since)
 					VALUES (?, ?, ?, ?, ?, 5, true, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-					int64(9_000_000+i), r.src, t0.Add(time.Duration(r.min)*time.Minute), r.qid, r.user, r.query, r.calls, r.exec,
+					int64(9_000_000+i), r.src, t0.Add(time.Duration(r.min)*time.Minute), r.qid, r.user, textID, r.calls, r.exec,
 					r.calls*3, plans, planTime, r.calls*7, r.calls, temp, since)
 			}
 			read := func(q string) []string {

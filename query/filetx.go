@@ -73,6 +73,7 @@ type batch struct {
 	bytes int // string bytes appended since the last flush
 	limit int // flush at this many string bytes (0: only at batchRows rows)
 	used  []bool
+	tx    *FileTx // the file it belongs to, for internQueryText
 }
 
 func newBatch(table string, schema *arrow.Schema) *batch {
@@ -147,6 +148,7 @@ type FileTx struct {
 	rejects  *batch
 	extra    map[string]*batch
 	notes    []forensics.Note
+	texts    map[string]int64 // pg_query_texts of this file: text -> id
 	work     chan pending
 	done     chan error
 	drained  bool
@@ -270,6 +272,7 @@ func (tx *FileTx) Emit(r forensics.Record) error {
 		}
 		b = newBatch(name, t.Schema)
 		b.limit = t.BatchBytes
+		b.tx = tx
 		if tx.extra == nil {
 			tx.extra = map[string]*batch{}
 		}
@@ -282,6 +285,32 @@ func (tx *FileTx) Emit(r forensics.Record) error {
 		return err
 	}
 	return tx.maybeFlush(b)
+}
+
+// maxQueryTexts bounds the texts a file remembers for internQueryText: a
+// capture of ever-new texts costs memory up to this many, then starts over
+// (a text seen again after that is stored again, which is still right).
+const maxQueryTexts = 50000
+
+// internQueryText returns the id of text in pg_query_texts, storing it
+// with this file's rows the first time the file has it. The ids of a file
+// that is rolled back go with it: the map lives and dies with the FileTx.
+func (b *batch) internQueryText(text string) int64 {
+	tx := b.tx
+	if id, ok := tx.texts[text]; ok {
+		return id
+	}
+	if tx.texts == nil || len(tx.texts) >= maxQueryTexts {
+		tx.texts = make(map[string]int64, 1024)
+	}
+	id := tx.w.nextID["pg_query_texts"]
+	if err := tx.Emit(queryText{text}); err != nil {
+		// Only an insert that already failed can make Emit fail here;
+		// that error reaches the caller at the next flush or the commit.
+		return id
+	}
+	tx.texts[text] = id
+	return id
 }
 
 // Note implements ingest.Sink.

@@ -247,16 +247,25 @@ func (s *Store) apply(ctx context.Context, ms []migration) error {
 	if _, err := tx.ExecContext(ctx, columnDocsDDL); err != nil {
 		return fmt.Errorf("create column_docs: %w", err)
 	}
-	var allDocs []columnDoc
 	for _, m := range ms {
-		body, docs := splitColumnComments(m.sql)
-		if _, err := tx.ExecContext(ctx, body); err != nil {
+		body, _ := splitColumnComments(m.sql)
+		if err := runMigration(ctx, tx, body); err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
-		allDocs = append(allDocs, docs...)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations VALUES (?, ?, ?)`, m.version, m.name, s.now().UTC()); err != nil {
 			return fmt.Errorf("record migration %s: %w", m.name, err)
 		}
+	}
+	// The descriptions of every migration, not only the ones applied now:
+	// a file from before column_docs existed gets them all.
+	all, err := migrations()
+	if err != nil {
+		return err
+	}
+	var allDocs []columnDoc
+	for _, m := range all {
+		_, docs := splitColumnComments(m.sql)
+		allDocs = append(allDocs, docs...)
 	}
 	if err := insertColumnDocs(ctx, tx, allDocs); err != nil {
 		return fmt.Errorf("migrations: column descriptions: %w", err)
@@ -325,6 +334,70 @@ func rebuildEvents(ctx context.Context, tx *sql.Tx) error {
 		docs[i] = columnDoc{"events", c[0], c[1]}
 	}
 	return insertColumnDocs(ctx, tx, docs)
+}
+
+// stepMarker is a line of a migration naming a Go step to run at that point
+// (migrationStep): what SQL alone cannot say re-runnably, such as "move the
+// rows if this is still a table".
+var stepMarker = regexp.MustCompile(`(?m)^-- forensics:step ([a-z_]+)[ \t]*$`)
+
+// runMigration runs the SQL of one migration, and its Go steps in place.
+func runMigration(ctx context.Context, tx *sql.Tx, body string) error {
+	for {
+		loc := stepMarker.FindStringSubmatchIndex(body)
+		if loc == nil {
+			break
+		}
+		if _, err := tx.ExecContext(ctx, body[:loc[0]]); err != nil {
+			return err
+		}
+		name := body[loc[2]:loc[3]]
+		step := migrationStep(name)
+		if step == nil {
+			return fmt.Errorf("no migration step %q", name)
+		}
+		if err := step(ctx, tx); err != nil {
+			return fmt.Errorf("step %s: %w", name, err)
+		}
+		body = body[loc[1]:]
+	}
+	if strings.TrimSpace(body) == "" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, body)
+	return err
+}
+
+// migrationStep returns the Go step a migration names, or nil.
+func migrationStep(name string) func(context.Context, *sql.Tx) error {
+	switch name {
+	case "move_pg_statements":
+		return movePGStatements
+	}
+	return nil
+}
+
+// movePGStatements moves the rows of a pg_statements table written before
+// migration 007 into pg_statement_rows, each distinct text once into
+// pg_query_texts, and drops the table so that the view can take its name.
+// Where pg_statements is already the view it does nothing.
+func movePGStatements(ctx context.Context, tx *sql.Tx) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'pg_statements'`).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `
+INSERT INTO pg_query_texts
+SELECT (SELECT coalesce(max(id), 0) FROM pg_query_texts) + row_number() OVER (ORDER BY min(id)), min(source_id), query
+FROM pg_statements WHERE query IS NOT NULL GROUP BY query;
+INSERT INTO pg_statement_rows BY NAME
+SELECT s.* EXCLUDE (query), t.id AS query_text_id
+FROM pg_statements s LEFT JOIN pg_query_texts t ON t.query = s.query;
+DROP TABLE pg_statements;`)
+	return err
 }
 
 // columnDocsDDL makes the table that holds the description of every column.

@@ -62,7 +62,13 @@ func pgViewTable(v forensics.PGViewSpec) Table {
 		fields = append(fields, arrow.Field{Name: "layout", Type: arrow.BinaryTypes.String, Nullable: true})
 	}
 	base := len(fields)
-	for _, c := range v.Columns {
+	textCol := -1 // pg_stat_statements' query: stored once per file, by id
+	for i, c := range v.Columns {
+		if statements && c.Name == "query" {
+			textCol = i
+			fields = append(fields, arrow.Field{Name: "query_text_id", Type: arrow.PrimitiveTypes.Int64, Nullable: true})
+			continue
+		}
 		fields = append(fields, arrow.Field{Name: c.Name, Type: pgArrowType(c.Type), Nullable: true})
 	}
 	extra := len(fields)
@@ -90,6 +96,14 @@ func pgViewTable(v forensics.PGViewSpec) Table {
 				b.str(8, row.Layout, true)
 			}
 			for i, c := range cols {
+				if i == textCol {
+					if v := &row.Vals[i]; v.OK {
+						b.i64(base+i, b.internQueryText(v.S))
+					} else {
+						b.b.Field(base + i).AppendNull()
+					}
+					continue
+				}
 				b.pgValue(base+i, c.Type, &row.Vals[i])
 			}
 			b.extra(extra, row.Extra)
@@ -182,6 +196,29 @@ func pgSnapshotsTable() Table {
 			b.str(15, p.Layout, true)
 			b.str(16, p.Note, true)
 			b.str(17, p.Text, true)
+			return nil
+		},
+	}
+}
+
+// queryText is a row of pg_query_texts: made by the writer, not a reader.
+type queryText struct{ text string }
+
+// Table implements forensics.Record.
+func (queryText) Table() string { return "pg_query_texts" }
+
+func pgQueryTextsTable() Table {
+	return Table{
+		Name: "pg_query_texts",
+		Schema: arrow.NewSchema(append(IDColumns(),
+			arrow.Field{Name: "query", Type: arrow.BinaryTypes.String},
+		), nil),
+		Append: func(b *Batch, r forensics.Record) error {
+			q, ok := r.(queryText)
+			if !ok {
+				return fmt.Errorf("pg_query_texts: unexpected record %T", r)
+			}
+			b.str(2, q.text, false)
 			return nil
 		},
 	}

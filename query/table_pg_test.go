@@ -254,3 +254,108 @@ func TestPGViews(t *testing.T) {
 		t.Errorf("blocking event text: %s", got)
 	}
 }
+
+// TestPGQueryTextsOncePerFile checks that each distinct statement text is
+// stored once per file and that the pg_statements view gives every row its
+// text back (NULL stays NULL), also across a rolled-back file.
+func TestPGQueryTextsOncePerFile(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "c.duckdb"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	w, err := st.NewWriter(ctx, "test", "UTC", forensics.TimeRange{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	T := time.Date(2026, 11, 20, 14, 5, 0, 0, time.UTC)
+	stmt := func(snap, qid int, text string) *forensics.PGRow {
+		m := map[string]any{"queryid": qid, "calls": snap, "total_exec_time": float64(snap)}
+		if text != "" {
+			m["query"] = text
+		}
+		return pgRow(t, forensics.PGStatements, T.Add(time.Duration(snap)*5*time.Second), snap, m)
+	}
+	texts := []string{"SELECT 1", "SELECT * FROM jobs WHERE id = $1", "it's \"quoted\"\nand wrapped", ""}
+	var a []forensics.Record
+	for snap := 1; snap <= 5; snap++ {
+		for i, q := range texts {
+			a = append(a, stmt(snap, i+1, q))
+		}
+	}
+	writePG(t, w, "a.csv", a...)
+	// a file that is rolled back leaves neither rows nor texts
+	tx, err := w.BeginFile(ctx, forensics.SourceFile{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Emit(stmt(9, 9, "SELECT rolled_back")); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	writePG(t, w, "b.csv", stmt(1, 1, "SELECT 1"), stmt(2, 1, "SELECT 1"))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var nTexts, nRows, nMatch, nNull int
+	if err := st.DB.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM pg_query_texts), (SELECT count(*) FROM pg_statements),
+		(SELECT count(*) FROM pg_statements WHERE query = CASE queryid WHEN 1 THEN 'SELECT 1' WHEN 2 THEN 'SELECT * FROM jobs WHERE id = $1'
+		  WHEN 3 THEN 'it''s "quoted"'||chr(10)||'and wrapped' END),
+		(SELECT count(*) FROM pg_statements WHERE queryid = 4 AND query IS NULL)`).Scan(&nTexts, &nRows, &nMatch, &nNull); err != nil {
+		t.Fatal(err)
+	}
+	// a.csv: 3 texts; b.csv: its own copy of one
+	if nTexts != 4 || nRows != 22 || nMatch != 17 || nNull != 5 {
+		t.Errorf("texts %d (want 4), rows %d (want 22), rows with their text %d (want 17), NULL texts %d (want 5)", nTexts, nRows, nMatch, nNull)
+	}
+}
+
+// TestPGStatementsTableMigrated checks migration 007 on a file whose
+// pg_statements is still the table of migration 004.
+func TestPGStatementsTableMigrated(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.duckdb")
+	st, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Make the file look like one written at version 6.
+	if _, err := st.DB.ExecContext(ctx, `
+DROP VIEW pg_statements;
+CREATE TABLE pg_statements AS SELECT r.* EXCLUDE (query_text_id), NULL::VARCHAR AS query FROM pg_statement_rows r LIMIT 0;
+INSERT INTO pg_statements BY NAME SELECT * FROM (VALUES
+  (1, 7, 'SELECT 1', 11::BIGINT), (2, 7, 'SELECT 2', 12), (3, 8, 'SELECT 1', 11), (4, 8, NULL, 13)) v(id, source_id, query, queryid);
+DROP TABLE pg_statement_rows; DROP TABLE pg_query_texts;
+DELETE FROM schema_migrations WHERE version >= 7`); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	st, err = Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var kind string
+	if err := st.DB.QueryRowContext(ctx, `SELECT 'view' FROM duckdb_views() WHERE view_name = 'pg_statements'`).Scan(&kind); err != nil {
+		t.Fatalf("pg_statements is not a view after migrating: %v", err)
+	}
+	var got string
+	if err := st.DB.QueryRowContext(ctx, `SELECT string_agg(id || ':' || source_id || ':' || queryid || ':' || coalesce(query, 'NULL'), ' ' ORDER BY id) FROM pg_statements`).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if want := "1:7:11:SELECT 1 2:7:12:SELECT 2 3:8:11:SELECT 1 4:8:13:NULL"; got != want {
+		t.Errorf("rows after migration:\n got %s\nwant %s", got, want)
+	}
+	var n int
+	st.DB.QueryRowContext(ctx, `SELECT count(*) FROM pg_query_texts`).Scan(&n)
+	if n != 2 {
+		t.Errorf("%d texts, want 2", n)
+	}
+	// pg_statement_deltas still reads through the view
+	if _, err := st.DB.ExecContext(ctx, `SELECT count(*) FROM pg_statement_deltas`); err != nil {
+		t.Errorf("pg_statement_deltas: %v", err)
+	}
+}

@@ -57,6 +57,7 @@ func Tables() []Table {
 		commandsTable(),
 		pgActivityTable(),
 		pgLocksTable(),
+		pgQueryTextsTable(),
 		pgSettingsTable(),
 		pgSnapshotsTable(),
 		pgStatementsTable(),
