@@ -13,8 +13,12 @@ import (
 // "authentication failed" or "invalid token". One client hammering with a
 // bad key is noise, not an incident: a finding needs at least 5 distinct
 // users or clients failing within the burst. Threshold per minute as for
-// error_spike (λ + 3√λ + 2 over the median). Severity: P1 when 10 or more
-// distinct users fail (authentication failing for many users), else P3.
+// error_spike (λ + 3√λ + 2 over the median). Severity: P1 when the case's
+// own users fail (10 or more principals that had a successful request
+// before the burst, or at least 5 and half of those active): authentication
+// failing for many users. P2 when instead 10 or more clients never seen
+// succeeding fail while the known users still get in: credential stuffing
+// or brute force, an attack to respond to without user impact. Else P3.
 // Evidence: the first failures of distinct users.
 type AuthFailure struct{}
 
@@ -74,19 +78,43 @@ func (AuthFailure) Detect(ctx context.Context, c *Case) ([]forensics.Finding, er
 	}
 	var out []forensics.Finding
 	for _, ep := range episodes(bad, 3*time.Minute) {
-		var users int
-		var fails int64
-		if err := c.DB.QueryRowContext(ctx, `SELECT count(DISTINCT coalesce("user", client)), count(*) FROM http_requests
-			WHERE dup_of IS NULL AND status IN (401, 403) AND ts >= ? AND ts < ?`, ep.From, ep.To).Scan(&users, &fails); err != nil {
+		// Who failed: principals (user, else client address) that made a
+		// successful request before the burst are the case's own users;
+		// the others were never seen getting in.
+		var users, known, knownActive int
+		var fails, oks int64
+		if err := c.DB.QueryRowContext(ctx, `
+WITH f AS (SELECT DISTINCT coalesce("user", client) AS p FROM http_requests
+           WHERE dup_of IS NULL AND status IN (401, 403) AND ts >= ? AND ts < ?),
+good AS (SELECT DISTINCT coalesce("user", client) AS p FROM http_requests
+         WHERE dup_of IS NULL AND status < 400 AND ts < ? AND coalesce("user", client) IS NOT NULL),
+active AS (SELECT DISTINCT coalesce("user", client) AS p FROM http_requests
+           WHERE dup_of IS NULL AND ts >= ? AND ts < ?)
+SELECT (SELECT count(*) FROM f), (SELECT count(*) FROM f WHERE p IN (SELECT p FROM good)),
+       (SELECT count(*) FROM active WHERE p IN (SELECT p FROM good)),
+       (SELECT count(*) FROM http_requests WHERE dup_of IS NULL AND status IN (401, 403) AND ts >= ? AND ts < ?),
+       (SELECT count(*) FROM http_requests WHERE dup_of IS NULL AND status < 400 AND ts >= ? AND ts < ?)`,
+			ep.From, ep.To, ep.From, ep.From, ep.To, ep.From, ep.To, ep.From, ep.To).Scan(&users, &known, &knownActive, &fails, &oks); err != nil {
 			return nil, err
 		}
 		if users < 5 {
 			continue
 		}
+		unknown := users - known
 		f := forensics.Finding{Kind: forensics.KindAuthFailure, Start: ep.From, End: ep.To, Confidence: 0.7, Severity: forensics.P3,
-			Details: map[string]any{"users_failing": users, "failures": fails}}
-		if users >= 10 {
+			Details: map[string]any{"users_failing": users, "failures": fails, "known_users_failing": known,
+				"known_users_active": knownActive, "unknown_clients_failing": unknown, "successful_requests": oks}}
+		attack := false
+		switch {
+		case known >= 10 || (known >= 5 && 2*known >= knownActive):
+			// the case's own users cannot get in
 			f.Severity = forensics.P1
+		case unknown >= 10:
+			// many clients never seen succeeding, while the users who had
+			// been getting in still do: an attack on the login, not an
+			// authentication outage (a breach would show as an attacker's
+			// success, which this does not claim)
+			f.Severity, attack = forensics.P2, true
 		}
 		ev, err := evidenceRows(ctx, c.DB, "http_requests", `SELECT min(ts), 'http_requests:' || arg_min(id, ts), coalesce("user", client) || ': ' || arg_min(method || ' ' || path || ' → ' || status, ts)
 			FROM http_requests WHERE dup_of IS NULL AND status IN (401, 403) AND ts >= ? AND ts < ? GROUP BY coalesce("user", client) ORDER BY 1 LIMIT 5`, ep.From, ep.To)
@@ -96,6 +124,10 @@ func (AuthFailure) Detect(ctx context.Context, c *Case) ([]forensics.Finding, er
 		f.Evidence = ev
 		f.Title = fmt.Sprintf("Authentication failures: %d failed requests from %d users or clients", fails, users)
 		f.RootCause = "authentication failed for many users at once"
+		if attack {
+			f.Title = fmt.Sprintf("Credential stuffing or brute force: %d failed logins from %d clients never seen succeeding", fails, unknown)
+			f.RootCause = fmt.Sprintf("an attack on authentication: %d clients that never got in before failed %d times; %d of the case's own users failed", unknown, fails, known)
+		}
 		f.EvidenceSQL = fmt.Sprintf(`SELECT ts, 'http_requests:' || id AS ref, "user", client, method, path, status FROM http_requests
 WHERE dup_of IS NULL AND status IN (401, 403) AND ts >= %s AND ts < %s ORDER BY ts`, sqlTime(ep.From), sqlTime(ep.To))
 		out = append(out, f)

@@ -42,7 +42,7 @@ func modelOf(text string) string {
 		}
 		return m[1]
 	}
-	return "unknown model"
+	return unknownModel
 }
 
 // Detect implements Detector.
@@ -93,6 +93,7 @@ func (ModelLoad) Detect(ctx context.Context, c *Case) ([]forensics.Finding, erro
 		}
 		byModel[name] = append(byModel[name], m)
 	}
+	absorbUnnamed(byModel, 5*time.Second)
 	for name := range byModel {
 		sortEvidence(byModel[name])
 	}
@@ -134,6 +135,67 @@ func (ModelLoad) Detect(ctx context.Context, c *Case) ([]forensics.Finding, erro
 		}
 	}
 	return out, nil
+}
+
+// unknownModel is the group of records that name no model.
+const unknownModel = "unknown model"
+
+// absorbUnnamed moves each record that names no model (a traceback the
+// journal keeps as its own entry, a bare "checksum mismatch") into the
+// group of a model named by a record within near of it: the same failure
+// told in two records. What no named record is near stays unknown.
+func absorbUnnamed(byModel map[string][]forensics.Evidence, near time.Duration) {
+	un := byModel[unknownModel]
+	if len(un) == 0 || len(byModel) < 2 {
+		return
+	}
+	type named struct {
+		ts   time.Time
+		name string
+	}
+	var all []named
+	for name, evs := range byModel {
+		if name == unknownModel {
+			continue
+		}
+		for _, e := range evs {
+			all = append(all, named{e.TS, name})
+		}
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if !all[i].ts.Equal(all[j].ts) {
+			return all[i].ts.Before(all[j].ts)
+		}
+		return all[i].name < all[j].name
+	})
+	var keep []forensics.Evidence
+	for _, e := range un {
+		// the nearest named record: the first at or after e, or the one before
+		i := sort.Search(len(all), func(i int) bool { return !all[i].ts.Before(e.TS) })
+		best, bestD := "", near+1
+		for _, j := range []int{i - 1, i} {
+			if j < 0 || j >= len(all) {
+				continue
+			}
+			d := all[j].ts.Sub(e.TS)
+			if d < 0 {
+				d = -d
+			}
+			if d < bestD {
+				best, bestD = all[j].name, d
+			}
+		}
+		if best == "" {
+			keep = append(keep, e)
+			continue
+		}
+		byModel[best] = append(byModel[best], e)
+	}
+	if len(keep) == 0 {
+		delete(byModel, unknownModel)
+		return
+	}
+	byModel[unknownModel] = keep
 }
 
 // modelFile matches the mention of a model's files or hub.

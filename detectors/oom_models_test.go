@@ -1,6 +1,9 @@
 package detectors
 
 import (
+	"fmt"
+	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,5 +42,53 @@ func TestManyModelsFailing(t *testing.T) {
 	}
 	if got := modelsNamed([]forensics.Evidence{{Text: "run 1 (model=wan2.1-14b, batch_size=8)"}, {Text: `{"model": "SVD-XT"}`}}); !got["wan2.1-14b"] || !got["svd-xt"] || len(got) != 2 {
 		t.Errorf("modelsNamed: %v", got)
+	}
+}
+
+func TestAbsorbUnnamed(t *testing.T) {
+	t0 := time.Date(2027, 7, 8, 16, 41, 3, 0, time.UTC)
+	ev := func(s float64, ref string) forensics.Evidence {
+		return forensics.Evidence{TS: t0.Add(time.Duration(s * float64(time.Second))), Ref: ref}
+	}
+	refs := func(es []forensics.Evidence) string {
+		var out []string
+		for _, e := range es {
+			out = append(out, e.Ref)
+		}
+		sort.Strings(out)
+		return strings.Join(out, ",")
+	}
+	for _, tc := range []struct {
+		name string
+		in   map[string][]forensics.Evidence
+		want map[string]string
+	}{
+		{"traceback beside its named line", map[string][]forensics.Evidence{
+			"wan2.1-14b": {ev(0, "j:1"), ev(600, "j:3")},
+			unknownModel: {ev(0, "j:2"), ev(601, "j:4")},
+		}, map[string]string{"wan2.1-14b": "j:1,j:2,j:3,j:4"}},
+		{"far from any named record stays unknown", map[string][]forensics.Evidence{
+			"wan2.1-14b": {ev(0, "j:1")},
+			unknownModel: {ev(3, "j:2"), ev(60, "j:9")},
+		}, map[string]string{"wan2.1-14b": "j:1,j:2", unknownModel: "j:9"}},
+		{"the nearer of two models", map[string][]forensics.Evidence{
+			"a":          {ev(0, "a:1")},
+			"b":          {ev(4, "b:1")},
+			unknownModel: {ev(3, "u:1")},
+		}, map[string]string{"a": "a:1", "b": "b:1,u:1"}},
+		{"only unknown", map[string][]forensics.Evidence{
+			unknownModel: {ev(0, "u:1")},
+		}, map[string]string{unknownModel: "u:1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			absorbUnnamed(tc.in, 5*time.Second)
+			got := map[string]string{}
+			for k, v := range tc.in {
+				got[k] = refs(v)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

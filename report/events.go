@@ -7,6 +7,7 @@ import (
 	"math"
 	"regexp"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/vidbench/forensics"
@@ -114,10 +115,13 @@ func events(inc *Incident, related []forensics.Finding, actions []action, collap
 	}
 	if inc.Resolved != nil {
 		txt := "Resolved: errors, health checks and latency back to baseline"
+		if inc.ResolvedBy != "" {
+			txt = "Resolved: runs complete again: " + oneLine(inc.ResolvedBy)
+		}
 		if !inc.ResolvedHeld {
 			txt += " (the evidence ends less than 10 minutes later)"
 		}
-		out = append(out, Event{TS: *inc.Resolved, Phase: PhaseRecovery, Source: "finding", Kind: "milestone_resolved", Count: 1, Text: txt})
+		out = append(out, Event{TS: *inc.Resolved, Phase: PhaseRecovery, Source: "finding", Kind: "milestone_resolved", Count: 1, Text: txt, Ref: inc.ResolvedRef})
 	}
 	for _, f := range related {
 		if f.ID == root.ID {
@@ -289,4 +293,17 @@ func trimEvents(evs []Event, n int) []Event {
 		}
 	}
 	return out
+}
+
+// oneLine is the first line of a record's text, at most 200 characters,
+// for a timeline line.
+func oneLine(s string) string {
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		s = s[:i]
+	}
+	s = strings.TrimSpace(s)
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:199]) + "…"
+	}
+	return s
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -33,8 +34,13 @@ type Incident struct {
 	RootFinding     string             `json:"root_finding"`
 	Services        []string           `json:"services"`
 	// additions
-	Title          string `json:"title,omitempty"`
-	ResolvedHeld   bool   `json:"resolved_held"`
+	Title        string `json:"title,omitempty"`
+	ResolvedHeld bool   `json:"resolved_held"`
+	// ResolvedBy is the record that shows the return to baseline when
+	// one does (the first completed run after a fault that made runs fail),
+	// and ResolvedRef its evidence ref.
+	ResolvedBy     string `json:"resolved_by,omitempty"`
+	ResolvedRef    string `json:"resolved_ref,omitempty"`
 	FailedRequests int64  `json:"failed_requests"`
 	Requests       int64  `json:"requests"`
 	Found          bool   `json:"found"`
@@ -204,6 +210,21 @@ func BuildTimeline(ctx context.Context, q Querier, fs []forensics.Finding) (*Tim
 	// bound rather than a time the evidence shows, and do not count here
 	if !res.IsZero() && root.End.After(res) && !snapshotBounded(root.Kind) {
 		res = root.End
+	}
+	// a fault that made model runs fail is over when runs complete again
+	if !res.IsZero() && (root.Kind == forensics.KindGPUOOM || root.Kind == forensics.KindModelLoadFailure) {
+		model := ""
+		if root.Kind == forensics.KindModelLoadFailure && len(root.Services) == 1 {
+			model = root.Services[0]
+		}
+		ok, err := firstRunOK(ctx, q, has, res, model)
+		if err != nil {
+			return nil, err
+		}
+		if ok != nil {
+			res = ok.TS
+			inc.ResolvedBy, inc.ResolvedRef = ok.Text, ok.Ref
+		}
 	}
 	if !res.IsZero() {
 		inc.Resolved = &res
@@ -558,6 +579,56 @@ SELECT max(ts) FROM e WHERE ts >= ? AND ts <= ? AND k IN (SELECT k FROM incident
 	}
 	held := hi.Sub(lastBad) >= 10*time.Minute
 	return lastBad, held, nil
+}
+
+// runOKPattern matches a model run that completed,
+// or a model test that passed: the run someone makes to check a fix.
+const runOKPattern = `(?i)(\brun\b.{0,80}\b(completed|finished|succeeded|passed)\b|\btest\b.{0,80}\b(passed|succeeded)\b)`
+
+// runFailWords keeps a run that "finished with an error" out.
+const runFailWords = `(?i)(fail|error|exception|abort|oom|out of memory)`
+
+// firstRunOK is the first completed model run within 30 minutes after
+// from, in the app logs or the journal: for a fault that made runs fail,
+// the return to baseline the evidence shows (the last failure only bounds
+// it: runs may be submitted minutes apart, or a restart comes first). With
+// model set (one model failed to load while the others kept working),
+// only a run of that model counts. Zero when there is none.
+func firstRunOK(ctx context.Context, q Querier, has map[string]bool, from time.Time, model string) (*forensics.Evidence, error) {
+	to := from.Add(30 * time.Minute)
+	var parts []string
+	var args []any
+	modelCond := func(text string) string {
+		if model == "" {
+			return ""
+		}
+		args = append(args, "%"+strings.ToLower(model)+"%")
+		return " AND lower(" + text + ") LIKE ?"
+	}
+	if has["logs"] {
+		args = append(args, from, to, runOKPattern, runFailWords)
+		parts = append(parts, `SELECT ts, 'logs:' || id, message FROM logs WHERE dup_of IS NULL AND ts > ? AND ts <= ?
+  AND coalesce(level, 'INFO') NOT IN ('ERROR', 'CRITICAL', 'WARNING') AND regexp_matches(message, ?) AND NOT regexp_matches(message, ?)`+
+			modelCond(`message || coalesce(attrs, '')`))
+	}
+	if has["journal"] {
+		args = append(args, from, to, runOKPattern, runFailWords)
+		parts = append(parts, `SELECT ts, 'journal:' || id, message FROM journal WHERE dup_of IS NULL AND ts > ? AND ts <= ?
+  AND coalesce(priority, 6) >= 5 AND regexp_matches(message, ?) AND NOT regexp_matches(message, ?)`+modelCond(`message`))
+	}
+	if len(parts) == 0 {
+		return nil, nil
+	}
+	var e forensics.Evidence
+	err := q.QueryRowContext(ctx, `SELECT ts, ref, text FROM (`+strings.Join(parts, " UNION ALL ")+`) x(ts, ref, text) ORDER BY ts, ref LIMIT 1`, args...).Scan(&e.TS, &e.Ref, &e.Text)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("resolved: first completed run: %w", err)
+	}
+	e.TS = e.TS.UTC()
+	return &e, nil
 }
 
 // availability is the share of successful health checks (or, without

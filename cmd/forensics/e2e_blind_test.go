@@ -15,10 +15,7 @@ import (
 var blindGaps = map[string]string{
 	// the second round (2026-11-26, 20:07): written after the first
 	// round's fixes, run once; what they found is open work
-	"gpu-oom-tokyo":         "resolved at the restart's startup line, 72 s before the first completed run",
-	"cred-stuffing-login":   "a credential-stuffing burst with no successful login and no user impact is P1 (the playbook's authentication issues); the examiner expected P2",
 	"pg-conn-leak-exporter": "the leak's onset (idle-in-transaction sessions climbing in pg_stat_activity snapshots) is not the start; the first 'too many clients' is, 7 minutes later",
-	"model-ckpt-journal":    "resolved at the last failing record, 16 minutes before the first completed run of the re-downloaded model",
 }
 
 // TestBlindCases runs the cases an examiner wrote without reading the
