@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"fmt"
+	"math"
+	"math/bits"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -97,11 +99,12 @@ func classifyPG(names []string) (view int, score int) {
 type pgHeader struct {
 	view    int // index in pgCatalog.views
 	spec    *forensics.PGViewSpec
-	names   []string // the file's column names
-	target  []int    // per file column: column index in spec, or -1 (kept in extra)
-	tsCol   int      // file column of the capture time, or -1
-	unknown []string // names kept in extra
-	layout  string   // pg_stat_statements column generation
+	names   []string           // the file's column names
+	target  []int              // per file column: column index in spec, or -1 (kept in extra)
+	types   []forensics.PGType // per file column: the type of its target (read for every cell)
+	tsCol   int                // file column of the capture time, or -1
+	unknown []string           // names kept in extra
+	layout  string             // pg_stat_statements column generation
 }
 
 const (
@@ -121,6 +124,7 @@ func newPGHeader(raw []string) *pgHeader {
 		return nil
 	}
 	h := &pgHeader{view: vi, spec: &pgCatalog.views[vi], names: names, target: make([]int, len(names)), tsCol: -1}
+	h.types = make([]forensics.PGType, len(names))
 	seen := make([]bool, len(h.spec.Columns))
 	for i, n := range names {
 		if h.tsCol < 0 && isSnapshotTSName(n) {
@@ -132,6 +136,7 @@ func newPGHeader(raw []string) *pgHeader {
 		if ok && !seen[ci] {
 			seen[ci] = true
 			h.target[i] = ci
+			h.types[i] = h.spec.Columns[ci].Type
 			continue
 		}
 		h.target[i] = pgExtra
@@ -212,42 +217,92 @@ func (m *pgRowMaker) make(h *pgHeader, cells []pgCell, row *forensics.PGRow) (ts
 		if i >= len(h.target) {
 			break
 		}
-		t := h.target[i]
-		switch t {
-		case pgTSCol:
-			if c.Null || len(c.Text) == 0 {
-				continue
-			}
-			v, ok := parsePGTime(c.Text, m.in.TZ)
-			if !ok {
-				return ts, fmt.Sprintf("column %s: %q is not a time", h.names[i], trimForReason(c.Text))
-			}
-			ts = v
-		case pgExtra:
-			if c.Null {
-				continue
-			}
-			if row.Extra == nil {
-				row.Extra = make(map[string]string, len(h.unknown))
-			}
-			name := h.names[i]
-			if _, dup := row.Extra[name]; dup {
-				name = fmt.Sprintf("%s#%d", name, i+1)
-			}
-			row.Extra[name] = str(c.Text)
-		default:
-			if c.Null || (len(c.Text) == 0 && h.spec.Columns[t].Type != forensics.PGText) {
-				continue
-			}
-			if !parsePGValue(c.Text, h.spec.Columns[t].Type, m.in.TZ, &vals[t]) {
-				return ts, fmt.Sprintf("column %s: %q is not %s", h.names[i], trimForReason(c.Text), typeWord(h.spec.Columns[t].Type))
-			}
+		if reason := m.cell(h, i, c.Text, c.Null, vals, row, &ts); reason != "" {
+			return ts, reason
 		}
 	}
+	m.finish(h, vals, row)
+	return ts, ""
+}
+
+// cellSpan is a cell as bytes [a, b) of a line. The psql reader keeps
+// its cells as offsets rather than slices: writing them stores no
+// pointer, so costs no GC write barrier in the loops run for every cell.
+type cellSpan struct{ a, b int }
+
+// makeSpans is make for cells given as spans of buf, where an empty cell
+// is NULL (the psql reader's cells).
+func (m *pgRowMaker) makeSpans(h *pgHeader, buf []byte, spans []cellSpan, row *forensics.PGRow) (ts time.Time, reason string) {
+	vals := m.alloc(len(h.spec.Columns))
+	for i, sp := range spans {
+		if i >= len(h.target) {
+			break
+		}
+		text := buf[sp.a:sp.b]
+		if t := h.target[i]; t >= 0 && len(text) > 0 {
+			// a value of a view column, as in cell, without the call:
+			// this runs for nearly every cell of the file
+			if !parsePGValue(text, h.types[i], m.in.TZ, &vals[t]) {
+				return ts, notTypeReason(h, i, text)
+			}
+			continue
+		}
+		if reason := m.cell(h, i, text, len(text) == 0, vals, row, &ts); reason != "" {
+			return ts, reason
+		}
+	}
+	m.finish(h, vals, row)
+	return ts, ""
+}
+
+// cell reads the text of file column i into vals, the capture time *ts
+// or the row's extras. It returns a reason to reject the row, or "".
+func (m *pgRowMaker) cell(h *pgHeader, i int, text []byte, null bool, vals []forensics.PGValue, row *forensics.PGRow, ts *time.Time) string {
+	switch t := h.target[i]; t {
+	case pgTSCol:
+		if null || len(text) == 0 {
+			return ""
+		}
+		v, ok := parsePGTime(text, m.in.TZ)
+		if !ok {
+			return fmt.Sprintf("column %s: %q is not a time", h.names[i], trimForReason(text))
+		}
+		*ts = v
+	case pgExtra:
+		if null {
+			return ""
+		}
+		if row.Extra == nil {
+			row.Extra = make(map[string]string, len(h.unknown))
+		}
+		name := h.names[i]
+		if _, dup := row.Extra[name]; dup {
+			name = fmt.Sprintf("%s#%d", name, i+1)
+		}
+		row.Extra[name] = str(text)
+	default:
+		typ := h.types[i]
+		if null || (len(text) == 0 && typ != forensics.PGText) {
+			return ""
+		}
+		if !parsePGValue(text, typ, m.in.TZ, &vals[t]) {
+			return notTypeReason(h, i, text)
+		}
+	}
+	return ""
+}
+
+// notTypeReason is the reject reason for text that is not a value of
+// the type of file column i.
+func notTypeReason(h *pgHeader, i int, text []byte) string {
+	return fmt.Sprintf("column %s: %q is not %s", h.names[i], trimForReason(text), typeWord(h.types[i]))
+}
+
+// finish fills in what every row of the header shares.
+func (m *pgRowMaker) finish(h *pgHeader, vals []forensics.PGValue, row *forensics.PGRow) {
 	row.View = h.spec.View
 	row.Layout = h.layout
 	row.Vals = vals
-	return ts, ""
 }
 
 func typeWord(t forensics.PGType) string {
@@ -266,9 +321,22 @@ func typeWord(t forensics.PGType) string {
 
 // parsePGValue parses b as PostgreSQL prints a value of type t.
 func parsePGValue(b []byte, t forensics.PGType, loc *time.Location, v *forensics.PGValue) bool {
+	if len(b) == 1 && b[0]-'0' <= 9 {
+		// one digit, most often the 0 of a counter that never moved
+		// (half the cells of pg_stat_statements): no parser needed
+		d := b[0] - '0'
+		switch t {
+		case forensics.PGInt:
+			v.N, v.OK = int64(d), true
+			return true
+		case forensics.PGFloat:
+			v.F, v.OK = float64(d), true
+			return true
+		}
+	}
 	switch t {
 	case forensics.PGText:
-		v.S, v.OK = str(b), true
+		v.S, v.OK = textString(b), true
 		return true
 	case forensics.PGInt:
 		n, ok := parseInt64(b)
@@ -311,87 +379,171 @@ func parsePGValue(b []byte, t forensics.PGType, loc *time.Location, v *forensics
 	return false
 }
 
-// parseInt64 parses a decimal integer, without allocating for the usual
-// short ones.
+// textString is str(b): ASCII text (nearly every query) is valid UTF-8
+// without the rune-by-rune check, found 32 bytes a step.
+func textString(b []byte) string {
+	if isASCII(b) {
+		return string(b)
+	}
+	return str(b)
+}
+
+// parseInt64 parses a decimal integer as strconv.ParseInt(b, 10, 64)
+// does, without allocating for any that fits in 19 digits (queryid
+// values take all 19).
 func parseInt64(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 18 {
+	s := b
+	neg := false
+	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	if len(s) == 0 {
+		return 0, false
+	}
+	if len(s) > 19 {
+		// leading zeros, or out of range: strconv tells which
 		n, err := strconv.ParseInt(string(b), 10, 64)
 		return n, err == nil
 	}
-	neg := false
-	switch b[0] {
-	case '-':
-		neg = true
-		b = b[1:]
-	case '+':
-		b = b[1:]
-	}
-	if len(b) == 0 {
-		return 0, false
-	}
-	var n int64
-	for _, c := range b {
-		if c < '0' || c > '9' {
+	// 19 digits stay below 2^64, so u cannot wrap
+	var u uint64
+	for _, c := range s {
+		d := c - '0'
+		if d > 9 {
 			return 0, false
 		}
-		n = n*10 + int64(c-'0')
+		u = u*10 + uint64(d)
 	}
 	if neg {
-		n = -n
+		if u > 1<<63 {
+			return 0, false
+		}
+		return -int64(u), true // -(1<<63) wraps to MinInt64, as wanted
 	}
-	return n, true
+	if u > math.MaxInt64 {
+		return 0, false
+	}
+	return int64(u), true
 }
 
 // pow10 holds the exact powers of ten a float64 can represent.
 var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
-// parseFloat parses a decimal number. Plain decimals with at most 15
-// significant digits (nearly every value PostgreSQL prints for times in
-// milliseconds) take an exact fast path; anything else goes to strconv.
+// maxDivScale is the most fraction digits divPow10 takes: 5^27 is the
+// largest power of five below 2^63.
+const maxDivScale = 27
+
+// pow5 holds 5^0 .. 5^maxDivScale; built once and never changed.
+var pow5 = func() (p [maxDivScale + 1]uint64) {
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 5
+	}
+	return p
+}()
+
+// parseFloat parses a decimal number as strconv.ParseFloat(b, 64) does.
+// Plain decimals of up to 19 significant digits (every value PostgreSQL
+// prints for times in milliseconds unless tiny or huge) are converted
+// here, exactly; anything else (exponents, NaN, Infinity, longer
+// mantissas) goes to strconv.
 func parseFloat(b []byte) (float64, bool) {
+	if mant, scale, neg, ok := scanDecimal(b); ok {
+		if f, ok := decimalToFloat(mant, scale); ok {
+			if neg {
+				f = -f // also makes "-0" negative zero, as strconv does
+			}
+			return f, true
+		}
+	}
 	if len(b) == 0 {
 		return 0, false
-	}
-	s := b
-	neg := false
-	if s[0] == '-' || s[0] == '+' {
-		neg = s[0] == '-'
-		s = s[1:]
-	}
-	var mant uint64
-	digits, frac := 0, 0
-	dot := false
-	ok := len(s) > 0
-	for _, c := range s {
-		switch {
-		case c >= '0' && c <= '9':
-			if digits > 0 || c != '0' {
-				digits++
-			}
-			mant = mant*10 + uint64(c-'0')
-			if dot {
-				frac++
-			}
-		case c == '.' && !dot:
-			dot = true
-		default:
-			ok = false
-		}
-		if !ok || digits > 15 {
-			break
-		}
-	}
-	if ok && digits <= 15 && frac < len(pow10) && (len(s) > 1 || !dot) {
-		f := float64(mant) / pow10[frac]
-		if neg {
-			f = -f
-		}
-		return f, true
 	}
 	// strconv copies the text into its errors, so b's bytes are not kept
 	f, err := strconv.ParseFloat(unsafe.String(&b[0], len(b)), 64)
 	return f, err == nil
+}
+
+// scanDecimal reads b as [+-]digits[.digits] (at least one digit; "5."
+// and ".5" are numbers to strconv too) into mant / 10^scale. ok is false
+// for any other form and for more than 19 significant digits, which could
+// overflow mant.
+func scanDecimal(b []byte) (mant uint64, scale int, neg, ok bool) {
+	i := 0
+	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
+		neg = b[0] == '-'
+		i = 1
+	}
+	digits, dotAt := 0, -1
+	for ; i < len(b); i++ {
+		d := b[i] - '0'
+		if d > 9 {
+			if b[i] != '.' || dotAt >= 0 {
+				return 0, 0, false, false
+			}
+			dotAt = digits
+			continue
+		}
+		if mant >= 1e18 {
+			// mant has 19 significant digits (leading zeros left it 0):
+			// a 20th could overflow
+			return 0, 0, false, false
+		}
+		mant = mant*10 + uint64(d)
+		digits++
+	}
+	if dotAt >= 0 {
+		scale = digits - dotAt
+	}
+	return mant, scale, neg, digits > 0
+}
+
+// decimalToFloat is the float64 nearest mant / 10^scale (ties to even),
+// or ok false when scale is beyond what divPow10 takes.
+func decimalToFloat(mant uint64, scale int) (float64, bool) {
+	switch {
+	case mant == 0:
+		return 0, true
+	case scale == 0:
+		return float64(mant), true // Go rounds the conversion to nearest even
+	case mant <= 1<<53 && scale < len(pow10):
+		// both operands exact, so the one rounding of the division is
+		// the correct one
+		return float64(mant) / pow10[scale], true
+	case scale <= maxDivScale:
+		return divPow10(mant, scale), true
+	}
+	return 0, false
+}
+
+// divPow10 is m / 10^k correctly rounded (ties to even), for m > 0 and
+// 1 <= k <= maxDivScale, in integer arithmetic. As 10^k = 5^k·2^k it
+// divides m·2^s by 5^k, with s chosen so the quotient q has 63 or 64
+// bits, keeps 53 of them rounded by the rest and the remainder, and
+// scales by 2^-(s+k), which is exact for every m and k taken here.
+func divPow10(m uint64, k int) float64 {
+	d := pow5[k]
+	s := 63 - bits.Len64(m) + bits.Len64(d) // 2 <= s <= 125
+	var hi, lo uint64
+	if s >= 64 {
+		hi = m << (s - 64)
+	} else {
+		hi, lo = m>>(64-s), m<<s
+	}
+	// m·2^s < d·2^64, so hi < d and the quotient fits in 64 bits
+	q, r := bits.Div64(hi, lo, d)
+	shift := bits.Len64(q) - 53 // 10 or 11: q >= 2^62
+	sig := q >> shift
+	rest := q & (1<<shift - 1)
+	half := uint64(1) << (shift - 1)
+	if rest > half || (rest == half && (r != 0 || sig&1 == 1)) {
+		sig++ // may reach 2^53, still exact
+	}
+	// the value is sig·2^e with -142 <= e <= 8: 2^e is a normal float64
+	e := shift - s - k
+	return float64(sig) * math.Float64frombits(uint64(e+1023)<<52)
 }
 
 // parsePGTime parses a timestamp as PostgreSQL prints it with DateStyle

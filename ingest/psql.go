@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"regexp"
 	"strconv"
 	"strings"
@@ -180,10 +181,11 @@ type psqlTable struct {
 	rejected int
 
 	// per line, reused
-	cells []pgCell
-	end   []byte // marker at each cell's end: ' ', '+' (newline), '.' (wrapped)
-	start []byte // marker at each cell's start: ' ' or '.'
-	pos   []int  // display column → byte offset, for lines with wide characters
+	line  []byte     // the line the spans are of
+	spans []cellSpan // the cells of line
+	end   []byte     // marker at each cell's end: ' ', '+' (newline), '.' (wrapped)
+	cells []pgCell   // the cells as slices, made by split for headers
+	pos   []int      // display column → byte offset, for lines with wide characters
 }
 
 // splitResult says how a line fits the table's columns.
@@ -195,23 +197,41 @@ const (
 	splitNoFit             // not a row of this table
 )
 
-// split cuts line into the table's cells (t.cells, t.end, t.start). n is
-// the number of columns found.
+// split cuts line into the table's cells as slices (t.cells, t.end), for
+// the few lines (headers) read that way. n is the number of columns found.
 func (t *psqlTable) split(line []byte) (n int, res splitResult) {
-	segs := t.layout.segs
-	nc := len(segs)
+	n, res = t.splitSpans(line)
+	nc := len(t.spans)
 	if cap(t.cells) < nc {
 		t.cells = make([]pgCell, nc)
-		t.end = make([]byte, nc)
-		t.start = make([]byte, nc)
 	}
-	t.cells, t.end, t.start = t.cells[:nc], t.end[:nc], t.start[:nc]
+	t.cells = t.cells[:nc]
+	if res == splitFits {
+		for k, sp := range t.spans {
+			t.cells[k] = pgCell{Text: t.line[sp.a:sp.b]}
+		}
+	}
+	return n, res
+}
+
+// splitSpans cuts line into the table's cells (t.line, t.spans, t.end).
+// n is the number of columns found; the spans are all set only when the
+// line fits.
+func (t *psqlTable) splitSpans(line []byte) (n int, res splitResult) {
+	segs := t.layout.segs
+	nc := len(segs)
+	if cap(t.spans) < nc {
+		t.spans = make([]cellSpan, nc)
+		t.end = make([]byte, nc)
+	}
+	t.spans, t.end = t.spans[:nc], t.end[:nc]
 	if t.layout.border != 2 && nc > 1 && len(line) == segs[nc-1][0] && line[len(line)-1] == '|' {
 		// the last column is empty (NULL) and the space psql writes after
 		// its separator was stripped, as editors and "trim trailing
 		// whitespace" do: put it back rather than call the row cut short
 		line = append(append(make([]byte, 0, len(line)+1), line...), ' ')
 	}
+	t.line = line
 	ascii := isASCII(line)
 	if ascii && t.layout.border == 1 {
 		if n, ok := t.splitFast(line); ok {
@@ -291,9 +311,8 @@ func (t *psqlTable) split(line []byte) (n int, res splitResult) {
 		if bs < 0 || be < 0 || be < bs {
 			return k, splitNoFit
 		}
-		t.cells[k] = pgCell{Text: line[bs:be]}
+		t.spans[k] = cellSpan{bs, be}
 		t.end[k] = endMark
-		t.start[k] = charAt(a)
 	}
 	if border2 && width != t.layout.width {
 		return nc, splitNoFit
@@ -313,9 +332,8 @@ func (t *psqlTable) splitFast(line []byte) (int, bool) {
 		if w <= b || line[b] != '|' {
 			return 0, false
 		}
-		t.cells[k] = pgCell{Text: line[a+1 : b-1]}
+		t.spans[k] = cellSpan{a + 1, b - 1}
 		t.end[k] = line[b-1]
-		t.start[k] = line[a]
 	}
 	a, b := segs[nc-1][0], segs[nc-1][1]
 	if w <= a || w > b {
@@ -328,25 +346,35 @@ func (t *psqlTable) splitFast(line []byte) (int, bool) {
 	if ce > w {
 		return 0, false
 	}
-	t.cells[nc-1] = pgCell{Text: line[a+1 : ce]}
+	t.spans[nc-1] = cellSpan{a + 1, ce}
 	t.end[nc-1] = ' '
 	if w == b {
 		t.end[nc-1] = line[b-1]
 	}
-	t.start[nc-1] = line[a]
 	return nc, true
 }
 
-// isASCII reports whether b holds only ASCII bytes, eight at a time.
+// isASCII reports whether b holds only ASCII bytes. Rows of wide tables
+// run to kilobytes, so it tests 32 bytes a step (one branch for four
+// words), then eight.
 func isASCII(b []byte) bool {
-	i := 0
-	for ; i+8 <= len(b); i += 8 {
-		if binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 != 0 {
+	const high = 0x8080808080808080
+	for len(b) >= 32 {
+		w := binary.LittleEndian.Uint64(b) | binary.LittleEndian.Uint64(b[8:]) |
+			binary.LittleEndian.Uint64(b[16:]) | binary.LittleEndian.Uint64(b[24:])
+		if w&high != 0 {
 			return false
 		}
+		b = b[32:]
 	}
-	for ; i < len(b); i++ {
-		if b[i] >= 0x80 {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)&high != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c >= 0x80 {
 			return false
 		}
 	}
@@ -419,6 +447,21 @@ func (t *psqlTable) headerNames(line []byte) ([]string, bool) {
 
 var psqlFooterRE = regexp.MustCompile(`^\((\d+) [^\s()0-9]+\)$`)
 
+// psqlFooter reads a "(N rows)" footer. Every row line of a table is
+// tested, so lines that cannot be one (not starting with '(') skip the
+// regular expression.
+func psqlFooter(l []byte) (int64, bool) {
+	if len(l) == 0 || l[0] != '(' {
+		return 0, false
+	}
+	m := psqlFooterRE.FindSubmatch(l)
+	if m == nil {
+		return 0, false
+	}
+	n, _ := strconv.ParseInt(string(m[1]), 10, 64)
+	return n, true
+}
+
 // psqlChatter reports psql's own messages, which belong to no table
 // (\timing, \pset).
 func psqlChatter(l []byte) bool {
@@ -448,11 +491,11 @@ type pgFrame struct {
 
 // psqlPending is a row whose cells continue on the next lines.
 type psqlPending struct {
-	first  Line
 	cells  [][]byte
 	cont   []byte // per cell: the end marker of the last line ('+', '.', ' ')
+	buf    []byte // the cells joined, when the row is complete
 	lines  int
-	raws   []Line // the physical lines, kept for rejects (cut to 1 KiB)
+	raws   []Line // the physical lines, kept for rejects (cut to 1 KiB); raws[0] is the first
 	active bool
 }
 
@@ -500,6 +543,22 @@ func copyLine(l *Line) Line {
 }
 
 const maxRaw = 1 << 10
+
+// keep appends a copy of l (cut to maxRaw) to the row's lines. The copy
+// goes into the buffer an earlier row's line left at that place: the
+// lines are only read while this row is emitted or rejected, and a reject
+// is passed on as the line reader's own lines are, valid for the call.
+func (pd *psqlPending) keep(l *Line) {
+	if len(pd.raws) < cap(pd.raws) {
+		pd.raws = pd.raws[:len(pd.raws)+1]
+	} else {
+		pd.raws = append(pd.raws, Line{})
+	}
+	r := &pd.raws[len(pd.raws)-1]
+	buf := r.Text[:0]
+	*r = *l
+	r.Text = append(buf, l.Text[:min(len(l.Text), maxRaw)]...)
+}
 
 // openFrame starts a new frame at line l, emitting the previous one.
 func (p *psqlParser) openFrame(l *Line) error {
@@ -671,8 +730,7 @@ func (p *psqlParser) tableLine(l *Line) (done bool, err error) {
 	if len(l.Text) == 0 {
 		return true, p.endTable(l, -1)
 	}
-	if m := psqlFooterRE.FindSubmatch(l.Text); m != nil {
-		n, _ := strconv.ParseInt(string(m[1]), 10, 64)
+	if n, ok := psqlFooter(l.Text); ok {
 		return true, p.endTable(l, n)
 	}
 	if t.layout.border == 2 && !p.pend.active {
@@ -681,7 +739,7 @@ func (p *psqlParser) tableLine(l *Line) (done bool, err error) {
 			return true, nil
 		}
 	}
-	n, res := t.split(l.Text)
+	n, res := t.splitSpans(l.Text)
 	switch res {
 	case splitNoFit:
 		if p.pend.active {
@@ -695,7 +753,7 @@ func (p *psqlParser) tableLine(l *Line) (done bool, err error) {
 		return false, nil
 	case splitShort:
 		if p.pend.active {
-			p.pend.raws = append(p.pend.raws, copyLine(l))
+			p.pend.keep(l)
 			p.pend.lines++
 			return true, p.rejectPending(fmt.Sprintf("row cut short: the line ends after %d of %d columns (was the file truncated?)", n, len(t.layout.segs)))
 		}
@@ -712,45 +770,39 @@ func (p *psqlParser) tableLine(l *Line) (done bool, err error) {
 // rowLine takes one line of a data row.
 func (p *psqlParser) rowLine(l *Line) error {
 	t := p.table
-	cont := false
-	for _, m := range t.end {
-		if m == '+' || m == '.' {
-			cont = true
-			break
-		}
-	}
+	cont := bytes.IndexByte(t.end, '+') >= 0 || bytes.IndexByte(t.end, '.') >= 0
 	if !p.pend.active {
 		if !cont {
 			p.trim()
-			return p.emit(l, 1, t.cells)
+			return p.emit(l, 1, t.line, t.spans)
 		}
 		// the first line of a multi-line row
 		pd := &p.pend
 		pd.active = true
-		pd.first = copyLine(l)
 		pd.lines = 1
-		pd.raws = append(pd.raws[:0], pd.first)
-		if cap(pd.cells) < len(t.cells) {
-			pd.cells = make([][]byte, len(t.cells))
-			pd.cont = make([]byte, len(t.cells))
+		pd.raws = pd.raws[:0]
+		pd.keep(l)
+		if cap(pd.cells) < len(t.spans) {
+			pd.cells = make([][]byte, len(t.spans))
+			pd.cont = make([]byte, len(t.spans))
 		}
-		pd.cells, pd.cont = pd.cells[:len(t.cells)], pd.cont[:len(t.cells)]
-		for i, c := range t.cells {
-			pd.cells[i] = append(pd.cells[i][:0], trimCell(c.Text, t.trimLeft[i] && t.end[i] == ' ')...)
+		pd.cells, pd.cont = pd.cells[:len(t.spans)], pd.cont[:len(t.spans)]
+		for i, sp := range t.spans {
+			pd.cells[i] = append(pd.cells[i][:0], trimCell(t.line[sp.a:sp.b], t.trimLeft[i] && t.end[i] == ' ')...)
 			pd.cont[i] = t.end[i]
 		}
 		return nil
 	}
 	pd := &p.pend
 	pd.lines++
-	pd.raws = append(pd.raws, copyLine(l))
-	for i, c := range t.cells {
+	pd.keep(l)
+	for i, sp := range t.spans {
 		switch pd.cont[i] {
 		case '+':
 			pd.cells[i] = append(pd.cells[i], '\n')
-			pd.cells[i] = append(pd.cells[i], trimCell(c.Text, false)...)
+			pd.cells[i] = append(pd.cells[i], trimCell(t.line[sp.a:sp.b], false)...)
 		case '.':
-			pd.cells[i] = append(pd.cells[i], trimCell(c.Text, false)...)
+			pd.cells[i] = append(pd.cells[i], trimCell(t.line[sp.a:sp.b], false)...)
 		}
 		if pd.cont[i] == '+' || pd.cont[i] == '.' {
 			pd.cont[i] = t.end[i]
@@ -767,54 +819,96 @@ func (p *psqlParser) rowLine(l *Line) error {
 // trimCell drops the padding of a cell: trailing spaces always, leading
 // ones for right-aligned (number) columns.
 func trimCell(b []byte, left bool) []byte {
-	const spaces = 0x2020202020202020
+	b = b[:textEnd(b)]
+	if left {
+		b = b[textStart(b):]
+	}
+	return b
+}
+
+// spaces is eight spaces read as a little-endian word.
+const spaces = 0x2020202020202020
+
+// textEnd is the length of b without its trailing spaces. Text cells are
+// padded to the widest value of their column (hundreds of bytes for a
+// query), so runs of 32 spaces go in one step; in the last word that is
+// not all spaces the highest non-space byte marks the end.
+func textEnd(b []byte) int {
 	e := len(b)
-	for e >= 8 && binary.LittleEndian.Uint64(b[e-8:]) == spaces {
+	for e >= 32 && binary.LittleEndian.Uint64(b[e-8:]) == spaces && binary.LittleEndian.Uint64(b[e-16:]) == spaces &&
+		binary.LittleEndian.Uint64(b[e-24:]) == spaces && binary.LittleEndian.Uint64(b[e-32:]) == spaces {
+		e -= 32
+	}
+	for e >= 8 {
+		if x := binary.LittleEndian.Uint64(b[e-8:]) ^ spaces; x != 0 {
+			return e - bits.LeadingZeros64(x)/8
+		}
 		e -= 8
 	}
 	for e > 0 && b[e-1] == ' ' {
 		e--
 	}
-	s := 0
-	if left {
-		for s+8 <= e && binary.LittleEndian.Uint64(b[s:]) == spaces {
-			s += 8
-		}
-		for s < e && b[s] == ' ' {
-			s++
-		}
-	}
-	return b[s:e]
+	return e
 }
 
-// trim trims the cells of the current line in place.
+// textStart is the number of leading spaces of b, found a word at a time
+// (the lowest non-space byte of a word ends them).
+func textStart(b []byte) int {
+	s := 0
+	for s+8 <= len(b) {
+		if x := binary.LittleEndian.Uint64(b[s:]) ^ spaces; x != 0 {
+			return s + bits.TrailingZeros64(x)/8
+		}
+		s += 8
+	}
+	for s < len(b) && b[s] == ' ' {
+		s++
+	}
+	return s
+}
+
+// trim trims the cells of the current line in place, as trimCell does.
+// A right-aligned value ends at its cell's last byte, so only cells that
+// end in a space (left-aligned text, NULL) are scanned for the end.
 func (p *psqlParser) trim() {
 	t := p.table
-	for i := range t.cells {
-		t.cells[i].Text = trimCell(t.cells[i].Text, t.trimLeft[i])
-		t.cells[i].Null = len(t.cells[i].Text) == 0
+	line := t.line
+	for i, sp := range t.spans {
+		a, e := sp.a, sp.b
+		if e > a && line[e-1] == ' ' {
+			e = a + textEnd(line[a:e])
+		}
+		if t.trimLeft[i] {
+			a += textStart(line[a:e])
+		}
+		t.spans[i] = cellSpan{a, e}
 	}
 }
 
+// flushPending emits the pending multi-line row, its cells joined in
+// one buffer.
 func (p *psqlParser) flushPending() error {
 	pd := &p.pend
 	pd.active = false
 	t := p.table
-	for i := range t.cells {
+	pd.buf = pd.buf[:0]
+	for i := range t.spans {
 		b := pd.cells[i]
 		if t.trimLeft[i] {
 			b = bytes.TrimSpace(b)
 		}
-		t.cells[i] = pgCell{Text: b, Null: len(b) == 0}
+		a := len(pd.buf)
+		pd.buf = append(pd.buf, b...)
+		t.spans[i] = cellSpan{a, len(pd.buf)}
 	}
-	return p.emit(&pd.first, pd.lines, t.cells)
+	return p.emit(&pd.raws[0], pd.lines, pd.buf, t.spans)
 }
 
-// emit makes and emits one data row.
-func (p *psqlParser) emit(first *Line, lines int, cells []pgCell) error {
+// emit makes and emits one data row, of the cells spans of buf.
+func (p *psqlParser) emit(first *Line, lines int, buf []byte, spans []cellSpan) error {
 	t := p.table
 	row := new(forensics.PGRow)
-	rowTS, reason := p.f.rows.make(t.hdr, cells, row)
+	rowTS, reason := p.f.rows.makeSpans(t.hdr, buf, spans, row)
 	if reason != "" {
 		t.rejected++
 		p.frame.snap.Rejected++
