@@ -80,6 +80,11 @@ func (Database) Detect(ctx context.Context, c *Case) ([]forensics.Finding, error
 				return nil, err
 			}
 			fs[i].Services = []string{"postgres"}
+			if r.kind == forensics.KindConnectionExhaustion {
+				if err := leakOnset(ctx, c, &fs[i]); err != nil {
+					return nil, err
+				}
+			}
 		}
 		if r.kind == forensics.KindLockContention {
 			// statement timeouts alone are not lock contention; and where the

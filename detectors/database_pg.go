@@ -3,6 +3,7 @@ package detectors
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -338,6 +339,9 @@ func connectionFindings(ctx context.Context, c *Case) ([]forensics.Finding, erro
 		if err := correlateLatency(ctx, c, &f, sig); err != nil {
 			return nil, err
 		}
+		if err := leakOnset(ctx, c, &f); err != nil {
+			return nil, err
+		}
 		f.Title = fmt.Sprintf("Connections near max_connections (%.0f) in %d snapshots", maxConn, len(cl))
 		f.RootCause = "the database ran out of connection slots"
 		f.EvidenceSQL = fmt.Sprintf(`SELECT snapshot_ts, count(*) FROM pg_activity GROUP BY 1 HAVING count(*) >= %.0f ORDER BY 1`, math.Ceil(0.9*maxConn))
@@ -516,4 +520,69 @@ func statementHead(q string) string {
 		return ""
 	}
 	return q
+}
+
+// leakOnset moves the start of a connection exhaustion back to where the
+// pg_stat_activity snapshots show it began, when they show a leak: one
+// application (name and client address) holding 10 or more sessions idle
+// in transaction in the first snapshot at or after the exhaustion began,
+// where the snapshots of the two hours before had at most a quarter as
+// many. Those transactions never end, so the oldest one's xact_start is
+// when the leak began: the first errors come only once the slots run out.
+func leakOnset(ctx context.Context, c *Case, f *forensics.Finding) error {
+	if !c.Has(ctx, "pg_activity") {
+		return nil
+	}
+	var app, client sql.NullString
+	var n int64
+	var onset sql.NullTime
+	var ref string
+	var snap time.Time
+	err := c.DB.QueryRowContext(ctx, `
+WITH s AS (SELECT min(snapshot_ts) AS ts FROM pg_activity WHERE snapshot_ts >= ? AND snapshot_ts <= ?),
+g AS (SELECT application_name AS app, client_addr AS client, count(*) AS n, min(xact_start) AS onset,
+             arg_min('pg_activity:' || id, xact_start) AS ref, any_value(a.snapshot_ts) AS snap
+      FROM pg_activity a, s WHERE a.snapshot_ts = s.ts AND state LIKE 'idle in transaction%' AND xact_start IS NOT NULL
+      GROUP BY ALL HAVING count(*) >= 10)
+SELECT app, client, n, onset, ref, snap FROM g ORDER BY n DESC, onset LIMIT 1`,
+		f.Start.Add(-2*time.Minute), f.End.Add(10*time.Minute)).Scan(&app, &client, &n, &onset, &ref, &snap)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !onset.Valid) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("connection leak onset: %w", err)
+	}
+	on := onset.Time.UTC()
+	if !on.Before(f.Start) || f.Start.Sub(on) > 2*time.Hour {
+		return nil
+	}
+	// the same application's idle-in-transaction sessions before: a leak
+	// climbs from its baseline, a long-standing pool does not
+	var before int64
+	if err := c.DB.QueryRowContext(ctx, `SELECT coalesce(min(k), 0) FROM (
+		SELECT snapshot_ts, count(*) FILTER (WHERE state LIKE 'idle in transaction%' AND application_name IS NOT DISTINCT FROM ? AND client_addr IS NOT DISTINCT FROM ?) AS k
+		FROM pg_activity WHERE snapshot_ts >= ? AND snapshot_ts < ? GROUP BY snapshot_ts)`,
+		app, client, on.Add(-2*time.Hour), snap).Scan(&before); err != nil {
+		return fmt.Errorf("connection leak baseline: %w", err)
+	}
+	if 4*before > n {
+		return nil
+	}
+	who := app.String
+	if who == "" {
+		who = "an application"
+	}
+	if client.Valid && client.String != "" {
+		who += " (" + client.String + ")"
+	}
+	f.Details["leak_application"] = app.String
+	f.Details["leak_client"] = client.String
+	f.Details["leak_sessions"] = n
+	f.Details["leak_onset"] = on
+	f.Details["first_error"] = f.Start
+	f.Evidence = append([]forensics.Evidence{{TS: on, Source: "pg_activity", Ref: ref, Link: "leak_onset",
+		Text: fmt.Sprintf("%s: %d sessions idle in transaction at %s, the oldest since %s", who, n, snap.UTC().Format("15:04:05"), on.Format("15:04:05"))}}, f.Evidence...)
+	f.Start = on
+	f.RootCause = fmt.Sprintf("%s left transactions open (idle in transaction) until the database ran out of connection slots", who)
+	return nil
 }
