@@ -71,9 +71,10 @@ func TestComposeReader(t *testing.T) {
 		"benchmark_1  | 2026-11-20T14:02:11.532400000Z torch.cuda.OutOfMemoryError: CUDA out of memory.\n" +
 		"redis-1      | 2026-11-20T14:02:12.001000000Z 1:M 20 Nov 2026 14:02:12.001 * Background saving started by pid 19\n" +
 		"benchmark-1  | INFO:     10.0.3.7:5123 - \"GET /health HTTP/1.1\" 200 OK\n" +
-		"not a compose line\n"
+		"not a compose line\n" +
+		"benchmark_1 exited with code 137\n"
 	m, st := readString(t, Compose{}, in)
-	if len(m.logs) != 4 || st.Rejects != 1 || st.Continuations != 3 {
+	if len(m.logs) != 5 || st.Rejects != 1 || st.Continuations != 3 {
 		t.Fatalf("rows %d rejects %d conts %d: %+v", len(m.logs), st.Rejects, st.Continuations, m.logs)
 	}
 	byService := map[string]int{}
@@ -94,7 +95,7 @@ func TestComposeReader(t *testing.T) {
 			}
 		}
 	}
-	if byService["benchmark"] != 2 || byService["postgres"] != 1 || byService["redis"] != 1 {
+	if byService["benchmark"] != 3 || byService["postgres"] != 1 || byService["redis"] != 1 {
 		t.Errorf("services: %v", byService)
 	}
 }
@@ -225,6 +226,42 @@ func TestParseISO(t *testing.T) {
 	for _, bad := range []string{"2026-13-20 14:02:11", "2026-11-20", "20261120T140211", "2026-11-20 25:02:11", ""} {
 		if _, _, _, ok := parseISO([]byte(bad), nil0()); ok {
 			t.Errorf("%q parsed", bad)
+		}
+	}
+}
+
+// TestComposeStatusLines: the lines compose prints itself are records, at
+// the last time a line gave, not rejects.
+func TestComposeStatusLines(t *testing.T) {
+	in := "Attaching to vidbench_nginx_1, vidbench_benchmark_1\n" +
+		"benchmark_1  | 2026-11-20T14:02:11.532123456Z 2026-11-20 14:02:11,532 INFO [vid_bench.api] up\n" +
+		"Gracefully stopping... (press Ctrl+C again to force)\n" +
+		"Stopping vidbench_benchmark_1 ... done\n" +
+		"vidbench_benchmark_1 exited with code 137\n" +
+		"Container vidbench-redis-1  Started\n" +
+		"redis_1 exited with code 0\n" +
+		"some stray line\n"
+	m, st := readString(t, Compose{}, in)
+	if st.Rejects != 1 || len(m.logs) != 7 {
+		t.Fatalf("rows %d rejects %d: %+v", len(m.logs), st.Rejects, m.logs)
+	}
+	for _, l := range m.logs {
+		if l.Layout != "compose-status" {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(l.Message, "Attaching"):
+			if !l.TS.IsZero() || l.Attrs["ts_source"] != "none" {
+				t.Errorf("before any time: %+v", l)
+			}
+		case strings.Contains(l.Message, "code 137"):
+			if l.Level != "WARNING" || l.Service != "benchmark" || !l.TS.Equal(ts("2026-11-20T14:02:11.532123456Z")) {
+				t.Errorf("exit 137: %+v", l)
+			}
+		case strings.Contains(l.Message, "code 0"):
+			if l.Level != "INFO" || l.Service != "redis" {
+				t.Errorf("exit 0: %+v", l)
+			}
 		}
 	}
 }

@@ -3,7 +3,9 @@ package ingest
 import (
 	"bytes"
 	"context"
+	"regexp"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/vidbench/forensics"
@@ -98,6 +100,7 @@ func (Compose) Read(ctx context.Context, in *Input) error {
 	lr := NewLineReader(in.R, in.StartLine, in.StartOffset)
 	folders := map[string]*folder{}
 	var h head
+	var lastTS time.Time // the latest time a line gave, for compose's own lines
 	for lr.Next() {
 		if lr.LineNo()&1023 == 0 && ctx.Err() != nil {
 			return ctx.Err()
@@ -107,6 +110,24 @@ func (Compose) Read(ctx context.Context, in *Input) error {
 		if !ok {
 			if isBlank(l.Text) {
 				if err := in.Reject(l, "blank line"); err != nil {
+					return err
+				}
+				continue
+			}
+			if st, ok := composeStatus(l.Text); ok {
+				// compose's own lines, stamped with the last time seen; a
+				// container named with its project (vidbench_benchmark_1)
+				// is the service its prefixed lines name (benchmark_1)
+				best := ""
+				for name := range folders {
+					if svc := composeService(name); len(svc) > len(best) && (strings.HasSuffix(st.service, "_"+svc) || strings.HasSuffix(st.service, "-"+svc)) {
+						best = svc
+					}
+				}
+				if best != "" {
+					st.service = best
+				}
+				if err := composeStatusRecord(in, st, lastTS, l); err != nil {
 					return err
 				}
 				continue
@@ -130,6 +151,9 @@ func (Compose) Read(ctx context.Context, in *Input) error {
 			dockerTS = t
 			inner = nil
 		}
+		if !dockerTS.IsZero() {
+			lastTS = dockerTS
+		}
 		if looksCombined(inner) {
 			// an nginx (or other combined-format) access line in a
 			// container's log is a request, as in an access log file;
@@ -148,6 +172,9 @@ func (Compose) Read(ctx context.Context, in *Input) error {
 			}
 		}
 		if parseTextHead(inner, in.TZ, in.Ref, &h) {
+			if dockerTS.IsZero() && !h.ts.IsZero() {
+				lastTS = h.ts
+			}
 			h.attrs = withAttr(h.attrs, "container", cname)
 			if !dockerTS.IsZero() {
 				h.attrs["docker_ts"] = dockerTS.Format(time.RFC3339Nano)
@@ -245,4 +272,50 @@ func looksCombined(b []byte) bool {
 	}
 	i := bytes.IndexByte(b, ' ')
 	return i > 0 && bytes.HasPrefix(b[i:], []byte(" - ")) && bytes.Contains(b, []byte(`] "`))
+}
+
+// composeStatusLine matches the lines docker-compose prints itself, without
+// a container prefix: "Attaching to a_1, b_1", "Gracefully stopping...",
+// "Stopping a_1 ... done", "a_1 exited with code 137", v2's "Container a-1
+// Started", "Aborting on container exit...".
+var composeStatusLine = regexp.MustCompile(`^(?:(Attaching to|Gracefully stopping|Aborting on container exit|(?:Stopping|Starting|Creating|Recreating|Removing|Killing|Restarting|Pulling) [A-Za-z0-9_.-]+ \.\.\.|Container [A-Za-z0-9_.-]+ +[A-Z][a-z]+|Network |Volume )|([A-Za-z0-9_.-]+) exited with code (-?[0-9]+))`)
+
+type composeStatusInfo struct {
+	container, service string
+	level              forensics.Level
+}
+
+// composeStatus tells whether a line without a prefix is one of
+// compose's own, with the container it names and a level (WARNING for a
+// container that exited with a non-zero code).
+func composeStatus(line []byte) (composeStatusInfo, bool) {
+	m := composeStatusLine.FindSubmatch(bytes.TrimRight(line, " \r"))
+	if m == nil {
+		return composeStatusInfo{}, false
+	}
+	st := composeStatusInfo{level: forensics.LevelInfo}
+	if len(m[2]) > 0 {
+		st.container = string(m[2])
+		st.service = composeService(st.container)
+		if string(m[3]) != "0" {
+			st.level = forensics.LevelWarning
+		}
+	}
+	return st, true
+}
+
+// composeStatusRecord stores one of compose's own lines as a record of its
+// own (never a continuation), at the last time an earlier line gave
+// (attrs ts_source: previous_line), or with no time when none did.
+func composeStatusRecord(in *Input, st composeStatusInfo, last time.Time, l *Line) error {
+	attrs := map[string]any{"ts_source": "previous_line"}
+	if last.IsZero() {
+		attrs["ts_source"] = "none"
+	}
+	if st.container != "" {
+		attrs["container"] = st.container
+	}
+	r := forensics.LogRecord{LineNo: l.No, Lines: 1, TS: last, Service: st.service, Level: st.level,
+		Message: string(bytes.TrimRight(l.Text, " \r")), Layout: "compose-status", Attrs: attrs}
+	return in.Log(&r, l.Offset)
 }
