@@ -12,9 +12,9 @@ import (
 // hashes and counts every byte on the way, so that a new file is read
 // once. The sha256 runs in its own goroutine over copies of the chunks:
 // the reader's goroutine only copies, far cheaper than hashing, and the
-// hash runs on the core the parse leaves free. Chunks
-// are gathered into a few fixed buffers that go round between the two
-// goroutines, so memory stays bounded whatever the file's size.
+// hash runs on the core the parse leaves free. The copies go into a few
+// fixed buffers that pass back and forth between the two goroutines, so
+// memory stays bounded whatever the file's size.
 //
 // Read, drain and finish belong to the reader's goroutine; finish must
 // be called, also when the read fails, to end the hash goroutine.
@@ -33,7 +33,8 @@ type hashingReader struct {
 
 const (
 	// hashChunk is the size of a buffer handed to the hash goroutine: as
-	// large as the reads of a LineReader, so one read fills one buffer.
+	// large as the reads of a LineReader, so that a buffer goes per read
+	// or so, not per small read.
 	hashChunk = 256 << 10
 	// hashBuffers bounds the buffers in flight: enough for the hash to lag
 	// the parse by a little without stalling it.

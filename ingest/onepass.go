@@ -84,8 +84,8 @@ func (h *opened) content() io.Reader {
 }
 
 // mayMatch reports whether some known source can be the content that
-// starts with sample (full: all of it), or a prefix of it: only then is
-// the file hashed whole before it is read. A source k can match only if
+// starts with sample (all of it when shorter than sampleBytes), or a
+// prefix of it: only then is the file hashed whole before it is read. A source k can match only if
 // the content's first min(headBytes, k.Bytes) bytes hash to k's head hash;
 // a source with no head hash (written by an older build) may match
 // anything.
