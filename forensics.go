@@ -132,6 +132,7 @@ type SourceFile struct {
 	Kind       string
 	Path       string
 	SHA256     string // of the decompressed content
+	HeadSHA256 string // of its first 4096 bytes (all when shorter); "" when written by an older build
 	Bytes      int64  // decompressed size
 	FileBytes  int64  // size on disk
 	Compressed bool

@@ -4,12 +4,14 @@
 // store, one transaction per file. Ingest is idempotent by the sha256 of the
 // decompressed content: the same file twice adds nothing, a file that only
 // grew adds its new part, and a wider --since/--until window adds only what
-// an earlier, narrower one left out. Every text line read is accounted for:
-// part of a row (or of a structure row such as a snapshot's repeated CSV
-// header, which sources.rows leaves out), a counted reject with its reason,
-// or outside the window. Every reader reads a time without a zone in --tz
-// (the host's local time; UTC when not given) and a time with Z, an offset
-// or a known zone name as given.
+// an earlier, narrower one left out. A file whose head matches no known
+// source's head is new, and is hashed as it is read rather than before.
+// Every text line read is accounted for: part of a row (or of a structure
+// row such as a snapshot's repeated CSV header, which sources.rows leaves
+// out), a counted reject with its reason, or outside the window. Every
+// reader reads a time without a zone in --tz (the host's local time; UTC
+// when not given) and a time with Z, an offset or a known zone name as
+// given.
 package ingest
 
 import (
@@ -231,12 +233,23 @@ type content struct {
 	readErr    error // a truncated gzip stream, an I/O error
 }
 
-func open(path string) (io.ReadCloser, bool, error) {
+// open opens path for reading its decompressed content, and says whether
+// it is gzip-compressed.
+func open(path string) (io.ReadCloser, bool, error) { return openCounted(path, nil) }
+
+// openCounted is open, with the bytes read from the file on disk counted
+// by disk when it is not nil.
+func openCounted(path string, disk *countingReader) (io.ReadCloser, bool, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, false, err
 	}
-	br := bufio.NewReaderSize(f, 1<<20)
+	var raw io.Reader = f
+	if disk != nil {
+		disk.r = f
+		raw = disk
+	}
+	br := bufio.NewReaderSize(raw, 1<<20)
 	magic, _ := br.Peek(2)
 	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
@@ -308,26 +321,143 @@ func hashContent(ctx context.Context, path string, candidates []int64) (*content
 	return c, nil
 }
 
-// countingReader counts bytes read from the file on disk for progress.
+// countingReader counts the bytes read from the file on disk and, once
+// told to, reports them as progress. A file read in one pass counts there,
+// under the decompression: its decompressed size, which progressReader
+// scales by, is known only at the end.
 type countingReader struct {
 	r io.Reader
+	n int64
 	p Progress
 }
 
-func (c countingReader) Read(b []byte) (int, error) {
+func (c *countingReader) Read(b []byte) (int, error) {
 	n, err := c.r.Read(b)
+	c.n += int64(n)
 	if c.p != nil {
 		c.p.Add(int64(n))
 	}
 	return n, err
 }
 
+// report makes c report to p (which may be nil) from now on, starting
+// with what it counted before.
+func (c *countingReader) report(p Progress) {
+	c.p = p
+	if p != nil {
+		p.Add(c.n)
+	}
+}
+
+// file ingests one file. Its head decides how: when the head of some
+// known source agrees with it, only the whole content's hash tells
+// whether the file is that source again, grew from it, or is new, so the
+// file is hashed first and read after (hashThenRead). Otherwise the file
+// is new and is read once, hashed as it is parsed (readOnce).
 func (r *runner) file(ctx context.Context, f file) (FileResult, error) {
 	fr := FileResult{Path: f.path}
 	if f.info.Size() == 0 {
 		fr.Action, fr.Note = "skipped", "empty file"
 		return fr, nil
 	}
+	h, err := readHead(ctx, f.path)
+	if err != nil {
+		return r.unopened(ctx, f, err)
+	}
+	if h.err != nil || mayMatch(r.known, h.sample) {
+		// A damaged head is also left to the hash pass, which reports it
+		// as it always has.
+		h.rc.Close()
+		return r.hashThenRead(ctx, f)
+	}
+	defer h.rc.Close()
+	return r.readOnce(ctx, f, h)
+}
+
+// unopened reports a file that cannot be opened or whose gzip header is
+// damaged.
+func (r *runner) unopened(ctx context.Context, f file, err error) (FileResult, error) {
+	fr := FileResult{Path: f.path}
+	if ctx.Err() != nil {
+		return fr, ctx.Err()
+	}
+	r.problem(f.path, "error", err, "the file cannot be opened or is not valid gzip; check it, or leave it out of the case")
+	fr.Action, fr.Note = "failed", err.Error()
+	r.progress(f.info.Size())
+	return fr, nil
+}
+
+// progress reports n bytes of files on disk done.
+func (r *runner) progress(n int64) {
+	if r.opts.Progress != nil {
+		r.opts.Progress.Add(n)
+	}
+}
+
+// pickReader picks the reader for the file's sample; nil when none claims
+// it, with the file reported as skipped in fr.
+func (r *runner) pickReader(f file, s *Sample, fr *FileResult) Reader {
+	rd, why := pick(r.opts.Readers, s)
+	if rd == nil {
+		r.problem(f.path, "skipped", errors.New(why), "")
+		fr.Action, fr.Note = "skipped", why
+		r.progress(f.info.Size())
+		return nil
+	}
+	fr.Kind = rd.Kind()
+	return rd
+}
+
+// plan is what is still to be read of a file, and into which source.
+type plan struct {
+	src            forensics.SourceFile
+	passes         []forensics.Pass // earlier passes over the same content
+	from, fromLine int64            // bytes and lines already read (an appended part)
+	action         string
+}
+
+// readOnce reads a file that no known source can match: a new source,
+// read and hashed in one pass over the content.
+func (r *runner) readOnce(ctx context.Context, f file, h *opened) (FileResult, error) {
+	fr := FileResult{Path: f.path}
+	if h.full && len(h.sample) == 0 {
+		fr.Action, fr.Note = "skipped", "empty after decompression"
+		r.progress(f.info.Size())
+		return fr, nil
+	}
+	rd := r.pickReader(f, newSample(f.path, h.sample, h.full), &fr)
+	if rd == nil {
+		return fr, nil
+	}
+	h.disk.report(r.opts.Progress)
+	hr := newHashingReader(h.content())
+	defer hr.finish() // ends the hash goroutine on every path
+	p := plan{action: "new", src: forensics.SourceFile{
+		Kind: rd.Kind(), Path: f.path, HeadSHA256: headHash(h.sample), FileBytes: f.info.Size(),
+		Compressed: h.compressed, MTime: f.info.ModTime().UTC(),
+	}}
+	settle := func(ctx context.Context, src *forensics.SourceFile) error {
+		err := hr.drain(ctx)
+		src.SHA256, src.Bytes = hr.finish()
+		// The bar ends at the file's size also when reading stopped early
+		// (a damaged gzip stream).
+		if rest := f.info.Size() - h.disk.n; rest > 0 {
+			r.progress(rest)
+		}
+		if err != nil {
+			return err
+		}
+		return hr.err
+	}
+	return r.read(ctx, f, fr, rd, p, hr, settle)
+}
+
+// hashThenRead hashes the whole content first, to tell whether the file
+// is a known source again (skipped, or re-read for a wider window), a
+// known source that grew (only the new part is read), or new; then reads
+// what is left to read.
+func (r *runner) hashThenRead(ctx context.Context, f file) (FileResult, error) {
+	fr := FileResult{Path: f.path}
 	var cands []int64
 	for _, k := range r.known {
 		if k.Bytes > 0 {
@@ -336,67 +466,50 @@ func (r *runner) file(ctx context.Context, f file) (FileResult, error) {
 	}
 	c, err := hashContent(ctx, f.path, cands)
 	if err != nil {
-		if ctx.Err() != nil {
-			return fr, ctx.Err()
-		}
-		r.problem(f.path, "error", err, "the file cannot be opened or is not valid gzip; check it, or leave it out of the case")
-		fr.Action, fr.Note = "failed", err.Error()
-		if r.opts.Progress != nil {
-			r.opts.Progress.Add(f.info.Size())
-		}
-		return fr, nil
+		return r.unopened(ctx, f, err)
 	}
 	if c.size == 0 {
 		fr.Action, fr.Note = "skipped", "empty after decompression"
-		if r.opts.Progress != nil {
-			r.opts.Progress.Add(f.info.Size())
-		}
+		r.progress(f.info.Size())
 		return fr, nil
 	}
-	sample := newSample(f.path, c.head, c.full)
-	rd, why := pick(r.opts.Readers, sample)
+	rd := r.pickReader(f, newSample(f.path, c.head, c.full), &fr)
 	if rd == nil {
-		r.problem(f.path, "skipped", errors.New(why), "")
-		fr.Action, fr.Note = "skipped", why
-		if r.opts.Progress != nil {
-			r.opts.Progress.Add(f.info.Size())
-		}
 		return fr, nil
 	}
-	fr.Kind = rd.Kind()
 
 	// Which part of the content, under which window, is still to be read?
-	src := forensics.SourceFile{
-		Kind: rd.Kind(), Path: f.path, SHA256: c.sha, Bytes: c.size, FileBytes: f.info.Size(),
+	p := plan{action: "new", src: forensics.SourceFile{
+		Kind: rd.Kind(), Path: f.path, SHA256: c.sha, HeadSHA256: headHash(c.head), Bytes: c.size, FileBytes: f.info.Size(),
 		Compressed: c.compressed, MTime: f.info.ModTime().UTC(),
-	}
-	var passes []forensics.Pass
-	var from, fromLine int64
-	action := "new"
+	}}
 	w := r.opts.Window
 	if k := r.exact(c); k != nil {
+		if k.HeadSHA256 == "" {
+			// A source from an older build: the same content has the same
+			// head, and later files of this run need not be hashed first
+			// for it.
+			k.HeadSHA256 = p.src.HeadSHA256
+		}
 		if covered(k.Passes, c.size, w) {
 			fr.Action, fr.SourceID = "unchanged", k.ID
 			fr.Note = "already ingested"
 			if k.Path != f.path {
 				fr.Note += " as " + k.Path
 			}
-			if r.opts.Progress != nil {
-				r.opts.Progress.Add(f.info.Size())
-			}
+			r.progress(f.info.Size())
 			return fr, nil
 		}
-		src.ID, src.Kind, passes, action = k.ID, k.Kind, k.Passes, "widened"
+		p.src.ID, p.src.Kind, p.passes, p.action = k.ID, k.Kind, k.Passes, "widened"
 	} else if k := r.grown(c); k != nil && !readsWhole(r.opts.Readers, rd.Kind(), k.Kind) {
-		src.ID, src.Kind, passes, action = k.ID, k.Kind, k.Passes, "appended"
+		p.src.ID, p.src.Kind, p.passes, p.action = k.ID, k.Kind, k.Passes, "appended"
 		if covered(k.Passes, k.Bytes, w) {
-			from, fromLine = k.Bytes, k.Lines
+			p.from, p.fromLine = k.Bytes, k.Lines
 		}
 	}
-	fr.SourceID = src.ID
-	if src.Kind != rd.Kind() {
+	if p.src.Kind != rd.Kind() {
 		for _, x := range r.opts.Readers {
-			if x.Kind() == src.Kind {
+			if x.Kind() == p.src.Kind {
 				rd = x
 			}
 		}
@@ -405,7 +518,7 @@ func (r *runner) file(ctx context.Context, f file) (FileResult, error) {
 	rc, _, err := open(f.path)
 	if err != nil {
 		r.problem(f.path, "error", err, "")
-		fr.Action = "failed"
+		fr.Action, fr.SourceID = "failed", p.src.ID
 		return fr, nil
 	}
 	defer rc.Close()
@@ -413,13 +526,27 @@ func (r *runner) file(ctx context.Context, f file) (FileResult, error) {
 	if r.opts.Progress != nil {
 		body = progressReader{rc, r.opts.Progress, f.info.Size(), c.size}
 	}
-	if from > 0 {
-		if _, err := io.CopyN(io.Discard, body, from); err != nil {
+	if p.from > 0 {
+		if _, err := io.CopyN(io.Discard, body, p.from); err != nil {
 			r.problem(f.path, "error", err, "")
-			fr.Action = "failed"
+			fr.Action, fr.SourceID = "failed", p.src.ID
 			return fr, nil
 		}
 	}
+	settle := func(context.Context, *forensics.SourceFile) error { return c.readErr }
+	return r.read(ctx, f, fr, rd, p, body, settle)
+}
+
+// read runs reader rd over body into the plan's source, in one
+// transaction. settle is called once the reader has returned: it
+// completes the source row (a file read in one pass learns its sha256 and
+// size only then) and returns the content's own read error (a truncated
+// gzip stream), which counts when the reader reported none.
+func (r *runner) read(ctx context.Context, f file, fr FileResult, rd Reader, p plan,
+	body io.Reader, settle func(ctx context.Context, src *forensics.SourceFile) error) (FileResult, error) {
+	src, passes, from, fromLine, action := p.src, p.passes, p.from, p.fromLine, p.action
+	fr.SourceID = src.ID
+	w := r.opts.Window
 	tx, err := r.st.BeginFile(ctx, src)
 	if err != nil {
 		return fr, fmt.Errorf("begin %s: %w", f.path, err)
@@ -461,11 +588,13 @@ func (r *runner) file(ctx context.Context, f file) (FileResult, error) {
 	}
 	st := startStage(in)
 	rerr := safeRead(ctx, rd, in)
+	// settled while the second stage works off what the reader left it
+	streamErr := settle(ctx, &src)
 	if err := st.finish(); err != nil && rerr == nil {
 		rerr = err
 	}
 	if rerr == nil {
-		rerr = c.readErr
+		rerr = streamErr
 	}
 	stats := in.Stats
 	fr.Stats = stats
@@ -496,7 +625,7 @@ func (r *runner) file(ctx context.Context, f file) (FileResult, error) {
 		action = "partial"
 	}
 	pass := forensics.Pass{
-		FromByte: from, ToByte: c.size, FromLine: fromLine, ToLine: fromLine + stats.Lines, Window: w,
+		FromByte: from, ToByte: src.Bytes, FromLine: fromLine, ToLine: fromLine + stats.Lines, Window: w,
 		Rows: stats.Rows, Rejects: stats.Rejects, Filtered: stats.Filtered, Continuations: stats.Continuations,
 		FirstTS: stats.FirstTS, LastTS: stats.LastTS,
 	}
@@ -545,6 +674,9 @@ func (r *runner) remember(src forensics.SourceFile, tx FileTx, pass forensics.Pa
 	for i := range r.known {
 		if r.known[i].ID == id && id != 0 {
 			r.known[i].SHA256, r.known[i].Bytes = src.SHA256, src.Bytes
+			if src.HeadSHA256 != "" {
+				r.known[i].HeadSHA256 = src.HeadSHA256
+			}
 			r.known[i].Lines = max(r.known[i].Lines, pass.ToLine)
 			r.known[i].Passes = append(r.known[i].Passes, pass)
 			return
@@ -651,8 +783,6 @@ func (p progressReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-var _ = bytes.MinRead
-
 // dir ingests a directory that a DirReader claims whole, as one source:
 // its hash covers every file in it, so an unchanged copy is not read
 // twice, and a wider --since/--until adds only what earlier passes left
@@ -660,7 +790,7 @@ var _ = bytes.MinRead
 func (r *runner) dir(ctx context.Context, f file) (FileResult, error) {
 	rd := f.dir
 	fr := FileResult{Path: f.path, Kind: rd.Kind()}
-	sha, size, err := hashDir(ctx, f.path)
+	sha, headSHA, size, err := hashDir(ctx, f.path)
 	if err != nil {
 		if ctx.Err() != nil {
 			return fr, ctx.Err()
@@ -672,7 +802,7 @@ func (r *runner) dir(ctx context.Context, f file) (FileResult, error) {
 	if r.opts.Progress != nil {
 		defer r.opts.Progress.Add(size)
 	}
-	src := forensics.SourceFile{Kind: rd.Kind(), Path: f.path, SHA256: sha, Bytes: size, FileBytes: size, MTime: f.info.ModTime().UTC()}
+	src := forensics.SourceFile{Kind: rd.Kind(), Path: f.path, SHA256: sha, HeadSHA256: headSHA, Bytes: size, FileBytes: size, MTime: f.info.ModTime().UTC()}
 	var passes []forensics.Pass
 	action := "new"
 	w := r.opts.Window
@@ -764,8 +894,9 @@ func safeReadDir(ctx context.Context, rd DirReader, in *Input, w forensics.TimeR
 
 // hashDir is the content hash of a directory read whole: the sha256 over
 // every regular file's path (relative, slash-separated, sorted), size and
-// sha256. Hidden files count too; size is the sum of the files' sizes.
-func hashDir(ctx context.Context, root string) (string, int64, error) {
+// sha256, and the head hash of that list. Hidden files count too; size is
+// the sum of the files' sizes.
+func hashDir(ctx context.Context, root string) (sha, headSHA string, size int64, err error) {
 	type ent struct {
 		rel  string
 		size int64
@@ -773,7 +904,7 @@ func hashDir(ctx context.Context, root string) (string, int64, error) {
 	}
 	var ents []ent
 	buf := make([]byte, 1<<20)
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -798,14 +929,14 @@ func hashDir(ctx context.Context, root string) (string, int64, error) {
 		return nil
 	})
 	if err != nil {
-		return "", 0, err
+		return "", "", 0, err
 	}
 	sort.Slice(ents, func(i, j int) bool { return ents[i].rel < ents[j].rel })
-	h := sha256.New()
-	var total int64
+	var list bytes.Buffer
 	for _, e := range ents {
-		fmt.Fprintf(h, "%s\x00%d\x00%s\n", e.rel, e.size, e.sha)
-		total += e.size
+		fmt.Fprintf(&list, "%s\x00%d\x00%s\n", e.rel, e.size, e.sha)
+		size += e.size
 	}
-	return hex.EncodeToString(h.Sum(nil)), total, nil
+	sum := sha256.Sum256(list.Bytes())
+	return hex.EncodeToString(sum[:]), headHash(list.Bytes()), size, nil
 }

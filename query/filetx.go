@@ -382,18 +382,20 @@ func (tx *FileTx) Commit(src forensics.SourceFile, pass forensics.Pass) error {
 	now := tx.w.s.now().UTC()
 	var err error
 	if src.ID == 0 {
-		_, err = c.ExecContext(ctx, `INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err = c.ExecContext(ctx, `INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			tx.SourceID, src.Kind, src.Path, src.SHA256, src.Bytes, src.FileBytes, src.Compressed, nullTime(src.MTime),
 			pass.ToLine, pass.Rows, pass.Continuations, pass.Rejects, pass.Filtered, nullTime(pass.FirstTS), nullTime(pass.LastTS), now,
-			statusOr(src.Status), nullStr(src.Problem))
+			statusOr(src.Status), nullStr(src.Problem), nullStr(src.HeadSHA256))
 	} else {
-		_, err = c.ExecContext(ctx, `UPDATE sources SET sha256 = ?, bytes = ?, file_bytes = ?, compressed = ?, mtime = ?,
+		// head_sha256 follows the content (a file that grew past 4096
+		// bytes has a longer head); a caller without one keeps the old.
+		_, err = c.ExecContext(ctx, `UPDATE sources SET sha256 = ?, head_sha256 = coalesce(?, head_sha256), bytes = ?, file_bytes = ?, compressed = ?, mtime = ?,
 			lines = greatest(lines, ?), rows = rows + ?, continuations = continuations + ?, rejects = rejects + ?,
 			filtered = CASE WHEN ? THEN ? ELSE filtered + ? END,
 			first_ts = CASE WHEN ? IS NULL THEN first_ts ELSE least(coalesce(first_ts, ?), ?) END,
 			last_ts = CASE WHEN ? IS NULL THEN last_ts ELSE greatest(coalesce(last_ts, ?), ?) END,
 			ingested_at = ?, status = ?, problem = ? WHERE id = ?`,
-			src.SHA256, src.Bytes, src.FileBytes, src.Compressed, nullTime(src.MTime),
+			src.SHA256, nullStr(src.HeadSHA256), src.Bytes, src.FileBytes, src.Compressed, nullTime(src.MTime),
 			pass.ToLine, pass.Rows, pass.Continuations, pass.Rejects,
 			pass.FromByte == 0, pass.Filtered, pass.Filtered,
 			nullTime(pass.FirstTS), nullTime(pass.FirstTS), nullTime(pass.FirstTS),
