@@ -297,7 +297,7 @@ func TestHeadMatchHashesFirst(t *testing.T) {
 	}
 }
 
-// TestOldCaseFileRecognisesItsFiles: a case file from before schema 7
+// TestOldCaseFileRecognisesItsFiles: a case file from before schema 8
 // (no head_sha256 column; after migrating, NULL) still finds its files by
 // their whole hash, and a source read again gains its head hash.
 func TestOldCaseFileRecognisesItsFiles(t *testing.T) {
@@ -311,9 +311,9 @@ func TestOldCaseFileRecognisesItsFiles(t *testing.T) {
 	writeFile(t, grows, []byte(appLogText(300, "b")))
 	db := filepath.Join(dir, "c.duckdb")
 	ingestInto(t, db, Options{}, ev)
-	// Back to schema 6, as an older build left the file.
+	// Back to schema 7, as an older build left the file.
 	sqlOn(t, db, `ALTER TABLE sources DROP COLUMN head_sha256`,
-		`DELETE FROM schema_migrations WHERE version = 7`, `DELETE FROM column_docs WHERE column_name = 'head_sha256'`)
+		`DELETE FROM schema_migrations WHERE version = 8`, `DELETE FROM column_docs WHERE column_name = 'head_sha256'`)
 
 	writeFile(t, grows, []byte(appLogText(300, "b")+appLogText(5, "c")))
 	gz := filepath.Join(ev, "same.log.1.gz")

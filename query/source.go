@@ -11,7 +11,7 @@ import (
 func (tx *FileTx) Source() int64 { return tx.SourceID }
 
 // KnownSources returns every source already in the case, with its passes.
-// A source written before schema version 7 has no head hash ("").
+// A source written before schema version 8 has no head hash ("").
 func (w *Writer) KnownSources(ctx context.Context) ([]forensics.SourceFile, error) {
 	rows, err := w.conn.QueryContext(ctx, `SELECT id, kind, path, coalesce(sha256, ''), coalesce(head_sha256, ''), coalesce(bytes, 0), coalesce(lines, 0) FROM sources ORDER BY id`)
 	if err != nil {

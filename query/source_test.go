@@ -10,7 +10,7 @@ import (
 
 // TestSourceHeadSHA256: a source row keeps the head hash it is given, an
 // update without one keeps the old, and a case file from before the
-// column (schema 6) is migrated with NULL heads, which read back as "".
+// column (schema 7) is migrated with NULL heads, which read back as "".
 func TestSourceHeadSHA256(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "c.duckdb")
@@ -67,8 +67,8 @@ func TestSourceHeadSHA256(t *testing.T) {
 	}
 	w.Close()
 
-	// Back to schema 6, as an older build left the file; opening migrates it.
-	if _, err := s.DB.ExecContext(ctx, `ALTER TABLE sources DROP COLUMN head_sha256; DELETE FROM schema_migrations WHERE version = 7`); err != nil {
+	// Back to schema 7, as an older build left the file; opening migrates it.
+	if _, err := s.DB.ExecContext(ctx, `ALTER TABLE sources DROP COLUMN head_sha256; DELETE FROM schema_migrations WHERE version = 8`); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -92,13 +92,13 @@ func TestSourceHeadSHA256(t *testing.T) {
 	}
 	w.Close()
 
-	// Migration 007 runs again without error on a file that has the column.
-	if _, err := s.DB.ExecContext(ctx, `DELETE FROM schema_migrations WHERE version = 7`); err != nil {
+	// Migration 008 runs again without error on a file that has the column.
+	if _, err := s.DB.ExecContext(ctx, `DELETE FROM schema_migrations WHERE version = 8`); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
 	if s, err = Open(ctx, path, Options{}); err != nil {
-		t.Fatalf("migration 007 again: %v", err)
+		t.Fatalf("migration 008 again: %v", err)
 	}
 	s.Close()
 }
