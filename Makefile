@@ -9,13 +9,13 @@ BENCH_LINES ?= 1000000
 
 export CGO_ENABLED = 1
 
-.PHONY: all build test demo fixtures bench fuzz vet clean
+.PHONY: all build test demo fixtures template bench fuzz vet clean
 
 all: build
 
 build: $(BIN)
 
-$(BIN): $(shell find . -name '*.go' -not -path './bench-data/*') $(shell find query/migrations -name '*.sql') go.mod go.sum
+$(BIN): $(shell find . -name '*.go' -not -path './bench-data/*') $(shell find query/migrations -name '*.sql') query/template/case.duckdb.gz go.mod go.sum
 	$(GO) build $(GOFLAGS) -o $(BIN) ./cmd/forensics
 
 # Every test: unit, golden, end to end through the built binary.
@@ -35,6 +35,12 @@ demo: build
 fixtures:
 	$(GO) build -o bin/gen ./fixtures/gen
 	set -e; for c in $$(bin/gen -list); do rm -rf fixtures/cases/$$c; bin/gen -case $$c -out fixtures/cases/$$c > /dev/null; echo "fixtures/cases/$$c"; done
+
+# The empty case file new case files are made from (query/template.go):
+# run after changing a migration; TestCaseTemplate fails until then.
+template:
+	$(GO) test $(GOFLAGS) -count=1 ./query -run TestCaseTemplate -update-template
+	$(GO) test $(GOFLAGS) -count=1 ./query -run TestCaseTemplate
 
 # Benchmarks: parsers and templates in-process, then whole-file ingest
 # against lnav and DuckDB's read_csv (see docs/PERFORMANCE.md).

@@ -47,6 +47,9 @@ func (e *Error) Unwrap() error { return e.Err }
 type Options struct {
 	ReadOnly bool
 	Now      func() time.Time
+	// NoTemplate makes a new case file by running every migration instead
+	// of from the embedded template (template.go).
+	NoTemplate bool
 }
 
 // Store is an open case database.
@@ -117,6 +120,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("create folder for case file: %w", err)
 		}
 	}
+	fromTemplate := false
+	if !opts.ReadOnly && !opts.NoTemplate {
+		made, err := createFromTemplate(path)
+		if err != nil {
+			return nil, err
+		}
+		fromTemplate = made
+	}
 	dsn := path
 	if opts.ReadOnly {
 		dsn += "?access_mode=read_only"
@@ -158,6 +169,13 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if fromTemplate {
+		// the template's migrations count as applied now, to this file
+		if _, err := db.ExecContext(ctx, `UPDATE schema_migrations SET applied_at = ?`, s.now().UTC()); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("new case file: %w", err)
+		}
 	}
 	return s, nil
 }
