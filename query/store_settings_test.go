@@ -25,7 +25,7 @@ func TestOpenMemoryLimit(t *testing.T) {
 		env      string
 		min, max float64 // MiB
 	}{
-		{"writing", false, "", 64, 128},
+		{"writing", false, "", 40, 56},
 		{"reading", true, "", 200, 300},
 		{"reading, from the environment", true, "1GB", 900, 1100},
 		{"writing, from the environment", false, "200MB", 150, 250},

@@ -195,6 +195,14 @@ func (w *Writer) SaveTemplates(ctx context.Context, ts []forensics.Template) err
 // access log file and a proxy container's lines): the copy from the
 // preferred source is the original, the others get dup_of (markCopies).
 func (w *Writer) MarkDuplicates(ctx context.Context) (int64, error) {
+	// The duplicate passes are window functions over whole tables, not a
+	// stream: they get the read-side buffer pool, not the ingest's.
+	if os.Getenv("FORENSICS_DUCKDB_MEMORY") == "" {
+		if _, err := w.conn.ExecContext(ctx, `SET memory_limit = '256MB'`); err != nil {
+			return 0, fmt.Errorf("mark duplicates: %w", err)
+		}
+		defer w.conn.ExecContext(context.WithoutCancel(ctx), `SET memory_limit = '48MB'`)
+	}
 	extra, err := w.markTableDuplicates(ctx)
 	if err != nil {
 		return 0, err
