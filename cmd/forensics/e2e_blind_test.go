@@ -13,9 +13,11 @@ import (
 // still fails, and fails the test once it passes, so that the entry is
 // removed and the case then guards the fix.
 var blindGaps = map[string]string{
-	// none open: the second round's four (a connection leak's onset, two
-	// resolutions at the first completed run, credential stuffing's
-	// severity) were closed on 2026-11-26
+	// the second round's four (a connection leak's onset, two resolutions
+	// at the first completed run, credential stuffing's severity) were
+	// closed on 2026-11-26; the third round (2026-11-26, 21:58) found:
+	"nginx-upstream-timeout-prom": "mitigated is a later nginx config edit, not the feature flag that stopped the exports (vid-bench flags set report_export off); resolved 98 s late",
+	"quiet-deploy-day":            "an announced deploy's 22-second restart (clean exit 0, 7 x 502) is reported as a P2 service_unavailable incident; the examiner expects no incident",
 }
 
 // TestBlindCases runs the cases an examiner wrote without reading the
@@ -26,8 +28,8 @@ var blindGaps = map[string]string{
 func TestBlindCases(t *testing.T) {
 	root := repoRoot(t)
 	files, _ := filepath.Glob(filepath.Join(root, "fixtures/blind/*.expected.json"))
-	if len(files) < 6 {
-		t.Fatalf("%d blind answers, want the 6 written", len(files))
+	if len(files) < 15 {
+		t.Fatalf("%d blind answers, want the 15 written", len(files))
 	}
 	for _, f := range files {
 		var exp expected
