@@ -49,6 +49,7 @@ func (c *Case) Impact(ctx context.Context, from, to time.Time) (Impact, error) {
 	}
 	im.BaselineP95 = median(p95s)
 	runErr, runLat, curErr, curLat := 0, 0, 0, 0
+	var failFirst, failLast time.Time // first and last minute with a 5xx
 	gapErr, gapLat := 0, 0
 	for _, m := range ms {
 		if m.Minute.Before(from.Truncate(time.Minute)) || !m.Minute.Before(to) {
@@ -56,6 +57,12 @@ func (c *Case) Impact(ctx context.Context, from, to time.Time) (Impact, error) {
 		}
 		im.Requests += m.Total
 		im.Fails += m.Err5xx
+		if m.Err5xx > 0 {
+			if failFirst.IsZero() {
+				failFirst = m.Minute
+			}
+			failLast = m.Minute
+		}
 		ratio := 0.0
 		if m.Total > 0 {
 			ratio = float64(m.Err5xx) / float64(m.Total)
@@ -95,6 +102,14 @@ func (c *Case) Impact(ctx context.Context, from, to time.Time) (Impact, error) {
 	case im.LatencyMinutes >= 5:
 		im.Severity = forensics.P1
 		im.Reason = fmt.Sprintf("%d minutes with p95 latency at 5x its baseline (%.3f s) or more", im.LatencyMinutes, im.BaselineP95)
+	case im.Outage < time.Minute && !failFirst.IsZero() && failLast.Sub(failFirst) <= time.Minute:
+		// a blip: every failure within a minute or two of the clock and
+		// health checks back within a minute (a restart): minor, P3
+		im.Severity = forensics.P3
+		im.Reason = fmt.Sprintf("a blip: %d failed requests within %s", im.Fails, failLast.Sub(failFirst)+time.Minute)
+		if im.Outage >= time.Second {
+			im.Reason += fmt.Sprintf("; health checks failed for %s", im.Outage.Round(time.Second))
+		}
 	case im.Outage > 0 || im.Fails >= 3:
 		im.Severity = forensics.P2
 		im.Reason = fmt.Sprintf("%d failed requests", im.Fails)

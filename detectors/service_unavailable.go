@@ -22,7 +22,8 @@ import (
 //
 // Severity: P0 when health checks failed (or the targets were down) for 2
 // minutes or more (or 90 % of requests failed that long), else the user
-// impact over the stretch (DESIGN.md rules). Evidence: the first and last
+// impact over the stretch (DESIGN.md rules), at least P2 unless the
+// stretch lasted under a minute (a restart's blip). Evidence: the first and last
 // failed health check, the first 5xx, the first and last up == 0 sample.
 // Its causes (disk_full, crash_loop, dependency_down, an OOM) are separate
 // findings linked by caused_by.
@@ -138,10 +139,13 @@ func accessLogOutages(ctx context.Context, c *Case) ([]forensics.Finding, error)
 		}
 		f := forensics.Finding{Kind: forensics.KindServiceUnavailable, Start: r.from, End: r.to, Confidence: 0.9,
 			Severity: im.Severity, Services: []string{"vid-bench"}, Details: map[string]any{"impact": im.Reason, "failed_checks": r.checks}}
-		if im.Severity.Rank() > forensics.P2.Rank() {
+		span := r.to.Sub(r.from).Round(time.Second)
+		// failed health checks are at least partial impact, except a blip:
+		// under a minute with no more user impact than that (a deploy's
+		// restart) is minor
+		if im.Severity.Rank() > forensics.P2.Rank() && span >= time.Minute {
 			f.Severity = forensics.P2
 		}
-		span := r.to.Sub(r.from).Round(time.Second)
 		if im.Outage > 0 && im.Outage < span-30*time.Second {
 			f.Title = fmt.Sprintf("Service unavailable on and off for %s (longest stretch down %s): %d failed health checks, %d failed requests",
 				span, im.Outage.Round(time.Second), r.checks, im.Fails)

@@ -199,7 +199,9 @@ func promOutages(ctx context.Context, c *Case) ([]forensics.Finding, error) {
 		case down >= 2*time.Minute:
 			f.Severity = forensics.P0
 			f.Details["impact"] = fmt.Sprintf("the service's targets were down for %s (up == 0)", down.Round(time.Second))
-		case f.Severity.Rank() > forensics.P2.Rank():
+		case f.Severity.Rank() > forensics.P2.Rank() && down >= time.Minute:
+			// targets down are at least partial impact, except a blip
+			// under a minute with no more user impact (a restart)
 			f.Severity = forensics.P2
 		}
 		f.Title = fmt.Sprintf("Service unavailable for %s: Prometheus could not scrape it (%d failed scrapes or probes)", down.Round(time.Second), m.failed)

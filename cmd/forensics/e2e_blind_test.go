@@ -17,7 +17,6 @@ var blindGaps = map[string]string{
 	// at the first completed run, credential stuffing's severity) were
 	// closed on 2026-11-26; the third round (2026-11-26, 21:58) found:
 	"nginx-upstream-timeout-prom": "mitigated is a later nginx config edit, not the feature flag that stopped the exports (vid-bench flags set report_export off); resolved 98 s late",
-	"quiet-deploy-day":            "an announced deploy's 22-second restart (clean exit 0, 7 x 502) is reported as a P2 service_unavailable incident; the examiner expects no incident",
 }
 
 // TestBlindCases runs the cases an examiner wrote without reading the
