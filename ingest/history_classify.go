@@ -1088,6 +1088,29 @@ func vidBench(rest []string) Meaning {
 			return Meaning{Action: forensics.ActionConfigChange, Target: m[1] + "=" + m[2]}
 		}
 		return Meaning{Action: forensics.ActionOther}
+	case "flags", "flag", "feature", "features", "feature-flags", "feature-flag", "toggle", "toggles":
+		// vid-bench flags set report_export off; flags disable report_export
+		if len(more) == 0 {
+			return Meaning{Action: forensics.ActionLookOnly, Target: "feature flags"}
+		}
+		verb := strings.ToLower(more[0])
+		args := cmdArgs(more[1:], "--reason", "-m", "--message", "--env", "-e", "--ttl")
+		switch verb {
+		case "list", "ls", "get", "show", "status", "describe":
+			return Meaning{Action: forensics.ActionLookOnly, Target: "feature flags"}
+		case "set", "update", "put":
+			if len(args) >= 2 {
+				return Meaning{Action: forensics.ActionConfigChange, Target: "flag " + args[0] + "=" + args[1]}
+			}
+			if len(args) == 1 {
+				return Meaning{Action: forensics.ActionConfigChange, Target: "flag " + args[0]}
+			}
+		case "enable", "on", "disable", "off", "unset", "reset", "toggle", "rollout", "kill":
+			if len(args) >= 1 {
+				return Meaning{Action: forensics.ActionConfigChange, Target: "flag " + args[0] + " " + verb}
+			}
+		}
+		return Meaning{Action: forensics.ActionOther}
 	case "maintenance-mode", "maintenance", "maint", "maintenance-on", "maintenance-off", "drain":
 		state := ""
 		for _, x := range append(more, sub) {

@@ -97,6 +97,11 @@ func TestClassify(t *testing.T) {
 		{"sudo pkill -f vid_bench", killP, "vid_bench", ""},
 		{"fuser -k /dev/nvidia0", killP, "/dev/nvidia0", ""},
 		{"fuser -vk /dev/nvidia*", killP, "/dev/nvidia*", ""},
+		// feature flags
+		{"vid-bench flags set report_export off --reason 'export saturating workers'", config, "flag report_export=off", ""},
+		{"vid-bench flags disable report_export", config, "flag report_export disable", ""},
+		{"vid-bench feature-flags list", look, "feature flags", ""},
+		{"vid-bench flags", look, "feature flags", ""},
 		// maintenance mode
 		{"vid-bench maintenance-mode enable", maint, "enable", ""},
 		{"vid-bench maintenance-mode disable", maint, "disable", ""},

@@ -16,7 +16,7 @@ var blindGaps = map[string]string{
 	// the second round's four (a connection leak's onset, two resolutions
 	// at the first completed run, credential stuffing's severity) were
 	// closed on 2026-11-26; the third round (2026-11-26, 21:58) found:
-	"nginx-upstream-timeout-prom": "mitigated is a later nginx config edit, not the feature flag that stopped the exports (vid-bench flags set report_export off); resolved 98 s late",
+	"nginx-upstream-timeout-prom": "resolved at the last gunicorn WORKER TIMEOUT of renders started before the feature flag (14:04:10), 98 s after the last user-facing 504 the examiner counts (the mitigation, the flag, is now found)",
 }
 
 // TestBlindCases runs the cases an examiner wrote without reading the
