@@ -40,18 +40,97 @@ const maxRecursion = 3
 // with invalid UTF-8 become <*>, so the result is always valid UTF-8; control
 // characters (including NUL) act as separators.
 func Mask(message string) string {
-	var s scratch
-	return string(s.appendMask(nil, message))
+	// Room for the usual number of tokens and for an output a little longer
+	// than the input (short numbers grow into <*>), so that one-off calls
+	// allocate little besides the result.
+	var spans [32]span
+	dst := make([]byte, 0, len(message)+len(message)/4+8)
+	dst, _ = appendMaskSpans(dst, message, spans[:0])
+	return string(dst)
 }
 
 // scratch holds the reusable buffers of the masker.
 type scratch struct {
-	spans [][2]int
+	spans []span
 }
+
+// span is one whitespace separated token of a message: msg[start:end], and
+// the union of the byteClass bits of its bytes.
+type span struct {
+	start, end int
+	cls        uint16
+}
+
+// Byte classes. The masker computes, while it splits a message into tokens,
+// the union of the classes of each token's bytes. The rules then skip the
+// scans that cannot match: a token without '/' or '\\' is no path, one
+// without '=' no key=value pair, one without a byte >= 0x80 is valid UTF-8,
+// and so on. A class bit being set only means that the rule has to look.
+const (
+	clSpace     uint16 = 1 << iota // isSpace: separates tokens
+	clWord                         // ASCII letters, '_', '-': plain words
+	clDigit                        // '0'-'9'
+	clDot                          // '.'
+	clComma                        // ','
+	clColon                        // ':'
+	clPunct                        // ';', '!', '?': sentence punctuation
+	clEq                           // '='
+	clSlash                        // '/'
+	clBackslash                    // '\\'
+	clAt                           // '@'
+	clNonASCII                     // bytes >= 0x80 (multi-byte or invalid UTF-8)
+	clOther                        // everything else
+)
+
+// clPlainWord are the classes of the bytes of isPlainWord tokens.
+const clPlainWord = clWord | clDot | clComma | clColon | clPunct
+
+// byteClass maps a byte to its class bit. It is computed once and only
+// read afterwards.
+var byteClass = func() (t [256]uint16) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		switch {
+		case isSpace(b):
+			t[c] = clSpace
+		case isLetter(b), b == '_', b == '-':
+			t[c] = clWord
+		case isDigit(b):
+			t[c] = clDigit
+		case b == '.':
+			t[c] = clDot
+		case b == ',':
+			t[c] = clComma
+		case b == ':':
+			t[c] = clColon
+		case b == ';', b == '!', b == '?':
+			t[c] = clPunct
+		case b == '=':
+			t[c] = clEq
+		case b == '/':
+			t[c] = clSlash
+		case b == '\\':
+			t[c] = clBackslash
+		case b == '@':
+			t[c] = clAt
+		case b >= 0x80:
+			t[c] = clNonASCII
+		default:
+			t[c] = clOther
+		}
+	}
+	return t
+}()
 
 // appendMask appends the masked form of msg to dst and returns it.
 func (sc *scratch) appendMask(dst []byte, msg string) []byte {
-	spans := sc.spans[:0]
+	dst, sc.spans = appendMaskSpans(dst, msg, sc.spans[:0])
+	return dst
+}
+
+// appendMaskSpans is appendMask with the token buffer passed in and
+// returned, so that Mask can keep it on the stack.
+func appendMaskSpans(dst []byte, msg string, spans []span) ([]byte, []span) {
 	n := 0
 	truncated := false
 	i := 0
@@ -67,18 +146,27 @@ func (sc *scratch) appendMask(dst []byte, msg string) []byte {
 			break
 		}
 		start := i
-		for i < len(msg) && !isSpace(msg[i]) {
+		var cls uint16
+		for i < len(msg) {
+			c := byteClass[msg[i]]
+			if c == clSpace {
+				break
+			}
+			cls |= c
 			i++
 		}
-		spans = append(spans, [2]int{start, i})
+		spans = append(spans, span{start, i, cls})
 		n++
 	}
-	sc.spans = spans
 	base := len(dst)
 	for k := 0; k < n; k++ {
-		tok := msg[spans[k][0]:spans[k][1]]
-		if isPlainWord(tok) && !isDateName(tok) {
-			// Fast path: a word without digits or special characters.
+		sp := spans[k]
+		tok := msg[sp.start:sp.end]
+		cls := sp.cls
+		// Fast path: a word without digits or special characters, which
+		// is kept as it is unless it is a month or weekday name (those
+		// start with an upper case letter).
+		if cls&^clPlainWord == 0 && (cls == clWord || isPlainWord(tok)) && !(isUpper(tok[0]) && isDateName(tok)) {
 			if len(dst) > base {
 				dst = append(dst, ' ')
 			}
@@ -86,8 +174,8 @@ func (sc *scratch) appendMask(dst []byte, msg string) []byte {
 			continue
 		}
 		// number + time unit -> one variable.
-		if k+1 < n && isNumberish(tok) {
-			next := msg[spans[k+1][0]:spans[k+1][1]]
+		if k+1 < n && cls&clDigit != 0 && isNumberish(tok) {
+			next := msg[spans[k+1].start:spans[k+1].end]
 			core, suffix := trimTrailingPunct(next)
 			if isTimeUnit(core) {
 				dst = appendToken(dst, base, Wildcard, suffix)
@@ -96,12 +184,12 @@ func (sc *scratch) appendMask(dst []byte, msg string) []byte {
 			}
 		}
 		// month / weekday names adjacent to date numbers.
-		if isDateName(tok) {
-			prevNum := k > 0 && isDateNumber(msg[spans[k-1][0]:spans[k-1][1]])
+		if isUpper(tok[0]) && isDateName(tok) {
+			prevNum := k > 0 && isDateNumber(msg[spans[k-1].start:spans[k-1].end])
 			nextNum := false
 			if k+1 < n {
-				nx := msg[spans[k+1][0]:spans[k+1][1]]
-				nextNum = isDateNumber(nx) || (isDateName(nx) && k+2 < n && isDateNumber(msg[spans[k+2][0]:spans[k+2][1]]))
+				nx := msg[spans[k+1].start:spans[k+1].end]
+				nextNum = isDateNumber(nx) || (isDateName(nx) && k+2 < n && isDateNumber(msg[spans[k+2].start:spans[k+2].end]))
 			}
 			if prevNum || nextNum {
 				_, suffix := trimTrailingPunct(tok)
@@ -109,10 +197,22 @@ func (sc *scratch) appendMask(dst []byte, msg string) []byte {
 				continue
 			}
 		}
+		// Fast path: a plain number ("200", "3.14", "2017.") is a
+		// wildcard followed by its trailing dots, which is what the
+		// general rules below make of it.
+		if cls&^(clDigit|clDot) == 0 && cls&clDigit != 0 {
+			_, suffix := trimTrailingPunct(tok)
+			dst = appendToken(dst, base, Wildcard, suffix)
+			continue
+		}
 		// key="a value with spaces" -> key="<*>"
-		if q := quotedValueStart(tok); q > 0 {
+		q := -1
+		if cls&clEq != 0 {
+			q = quotedValueStart(tok)
+		}
+		if q > 0 {
 			if j, p := findClosingQuote(msg, spans[:n], k, tok[q]); j > k {
-				closeTok := msg[spans[j][0]:spans[j][1]]
+				closeTok := msg[spans[j].start:spans[j].end]
 				mark := len(dst)
 				if len(dst) > base {
 					dst = append(dst, ' ')
@@ -128,18 +228,18 @@ func (sc *scratch) appendMask(dst []byte, msg string) []byte {
 				}
 				dst = finishToken(dst, base, mark, start)
 				if rest != "" {
-					dst = maskRawToken(dst, base, rest)
+					dst = maskRawToken(dst, base, rest, spans[j].cls)
 				}
 				k = j
 				continue
 			}
 		}
-		dst = maskRawToken(dst, base, tok)
+		dst = maskRawToken(dst, base, tok, cls)
 	}
 	if truncated {
 		dst = appendToken(dst, base, Wildcard, "")
 	}
-	return dst
+	return dst, spans
 }
 
 // maxQuotedTokens is how far a quoted value may extend over whitespace.
@@ -168,9 +268,9 @@ func quotedValueStart(tok string) int {
 
 // findClosingQuote looks for quote in the raw tokens after k and returns the
 // token index and the position of the quote in it, or -1.
-func findClosingQuote(msg string, spans [][2]int, k int, quote byte) (int, int) {
+func findClosingQuote(msg string, spans []span, k int, quote byte) (int, int) {
 	for j := k + 1; j < len(spans) && j <= k+maxQuotedTokens; j++ {
-		t := msg[spans[j][0]:spans[j][1]]
+		t := msg[spans[j].start:spans[j].end]
 		if p := indexByte(t, quote); p >= 0 {
 			return j, p
 		}
@@ -225,36 +325,65 @@ func finishToken(dst []byte, base, mark, start int) []byte {
 	return dst
 }
 
-// maskRawToken masks one whitespace separated token.
-func maskRawToken(dst []byte, base int, tok string) []byte {
-	// Split at commas that are followed by a letter or quote: "a=1,b=2".
-	start := 0
-	for i := 0; i+1 < len(tok); i++ {
-		if tok[i] == ',' && isCommaSplitNext(tok[i+1]) && i > start {
-			dst = maskPart(dst, base, tok[start:i+1])
-			start = i + 1
+// finishASCIIToken is finishToken for a token known to be ASCII, which
+// needs no UTF-8 validation.
+func finishASCIIToken(dst []byte, base, mark, start int) []byte {
+	tok := dst[start:]
+	if len(tok) == 0 {
+		return dst[:mark]
+	}
+	if mark > base && hasWildcardBytes(tok) {
+		j := mark
+		for j > base && dst[j-1] != ' ' {
+			j--
+		}
+		if string(dst[j:mark]) == string(tok) {
+			return dst[:mark]
 		}
 	}
-	return maskPart(dst, base, tok[start:])
+	return dst
+}
+
+// maskRawToken masks one whitespace separated token; cls is a superset of
+// the byte classes of tok.
+func maskRawToken(dst []byte, base int, tok string, cls uint16) []byte {
+	// Split at commas that are followed by a letter or quote: "a=1,b=2".
+	start := 0
+	if cls&clComma != 0 {
+		for i := 0; i+1 < len(tok); i++ {
+			if tok[i] == ',' && isCommaSplitNext(tok[i+1]) && i > start {
+				dst = maskPart(dst, base, tok[start:i+1], cls)
+				start = i + 1
+			}
+		}
+	}
+	return maskPart(dst, base, tok[start:], cls)
 }
 
 func isCommaSplitNext(c byte) bool {
 	return isLetter(c) || c == '"' || c == '\'' || c == '_'
 }
 
-// maskPart renders one token part directly into dst.
-func maskPart(dst []byte, base int, part string) []byte {
+// maskPart renders one token part directly into dst; cls is a superset of
+// the byte classes of part.
+func maskPart(dst []byte, base int, part string, cls uint16) []byte {
 	mark := len(dst)
 	if len(dst) > base {
 		dst = append(dst, ' ')
 	}
 	start := len(dst)
-	dst = renderPart(dst, part, 0)
+	dst = renderPart(dst, part, 0, cls)
+	if cls&clNonASCII == 0 {
+		// The rendering is made of bytes of part and wildcards: ASCII.
+		return finishASCIIToken(dst, base, mark, start)
+	}
 	return finishToken(dst, base, mark, start)
 }
 
-// renderPart appends the masked rendering of one token part to out.
-func renderPart(out []byte, part string, depth int) []byte {
+// renderPart appends the masked rendering of one token part to out. cls is
+// a superset of the byte classes of part (the classes of the whole token):
+// the rules use it only to skip scans that cannot match.
+func renderPart(out []byte, part string, depth int, cls uint16) []byte {
 	if len(part) == 0 {
 		return out
 	}
@@ -274,33 +403,44 @@ func renderPart(out []byte, part string, depth int) []byte {
 		out = append(out, Wildcard...)
 		return append(out, suf...)
 	}
-	out = renderCore(out, core, depth)
+	out = renderCore(out, core, depth, cls)
 	return append(out, suf...)
 }
 
-func renderCore(out []byte, core string, depth int) []byte {
-	if isPathLike(core) || isURL(core) || isEmail(core) {
+func renderCore(out []byte, core string, depth int, cls uint16) []byte {
+	// Paths need '/' or '\\', URLs "://", e-mail ids '@'.
+	if (cls&(clSlash|clBackslash) != 0 && isPathLike(core)) ||
+		(cls&(clSlash|clColon) == clSlash|clColon && isURL(core)) ||
+		(cls&clAt != 0 && isEmail(core)) {
 		return append(out, Wildcard...)
 	}
-	digits := hasDigit(core)
+	digits := cls&clDigit != 0 && hasDigit(core)
 	if digits && isHexish(core) {
 		return append(out, Wildcard...)
 	}
 	if depth < maxRecursion {
 		// key=value
-		if eq := indexByte(core, '='); eq > 0 && isKey(core[:eq]) {
+		eq := -1
+		if cls&clEq != 0 {
+			eq = indexByte(core, '=')
+		}
+		if eq > 0 && isKey(core[:eq]) {
 			out = append(out, core[:eq+1]...)
 			if eq+1 < len(core) {
-				out = renderPart(out, core[eq+1:], depth+1)
+				out = renderPart(out, core[eq+1:], depth+1, cls)
 			}
 			return out
 		}
 		// key:value with a plain identifier key
-		if c := indexByte(core, ':'); c > 0 && c+1 < len(core) && isIdent(core[:c]) {
+		c := -1
+		if cls&clColon != 0 {
+			c = indexByte(core, ':')
+		}
+		if c > 0 && c+1 < len(core) && isIdent(core[:c]) {
 			v := core[c+1:]
 			if v[0] != ':' && v[0] != '/' && v[0] != '\\' {
 				out = append(out, core[:c+1]...)
-				return renderPart(out, v, depth+1)
+				return renderPart(out, v, depth+1, cls)
 			}
 		}
 	}
@@ -309,23 +449,27 @@ func renderCore(out []byte, core string, depth int) []byte {
 	}
 	// C++ style scopes: mask the segments that carry numbers only,
 	// "IO80211Peer::setMode" -> "<*>::setMode".
-	if depth < maxRecursion {
+	if depth < maxRecursion && cls&clColon != 0 {
 		if c := indexScope(core); c > 0 && c+2 < len(core) {
-			out = renderCore(out, core[:c], depth+1)
+			out = renderCore(out, core[:c], depth+1, cls)
 			out = append(out, "::"...)
-			return renderCore(out, core[c+2:], depth+1)
+			return renderCore(out, core[c+2:], depth+1, cls)
 		}
 	}
 	// Ellipsis fields: "alignment...............0"
-	if d := indexDots(core); d > 0 {
+	d := -1
+	if cls&clDot != 0 {
+		d = indexDots(core)
+	}
+	if d > 0 {
 		e := d
 		for e < len(core) && core[e] == '.' {
 			e++
 		}
-		out = renderCore(out, core[:d], depth+1)
+		out = renderCore(out, core[:d], depth+1, cls)
 		out = append(out, core[d:e]...)
 		if e < len(core) {
-			out = renderCore(out, core[e:], depth+1)
+			out = renderCore(out, core[e:], depth+1, cls)
 		}
 		return out
 	}
@@ -442,6 +586,8 @@ func trimTrailingPunct(s string) (core, suffix string) {
 }
 
 func isSpace(c byte) bool { return c <= ' ' || c == 0x7f }
+
+func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 
 func isLetter(c byte) bool {
 	return (c|0x20) >= 'a' && (c|0x20) <= 'z'
@@ -563,69 +709,56 @@ func isNumberish(s string) bool {
 	return true
 }
 
-var timeUnits = [...]string{
-	"ns", "us", "µs", "ms", "msec", "msecs", "s", "sec", "secs", "second", "seconds",
-	"min", "mins", "minute", "minutes", "h", "hr", "hrs", "hour", "hours", "day", "days",
-	"millisecond", "milliseconds", "microsecond", "microseconds", "nanosecond", "nanoseconds",
-}
-
+// isTimeUnit reports a unit of time, in any letter case: ms, sec, Hours.
+// The word is lower-cased into a small array and looked up with a switch,
+// which is cheaper than folding it against each unit in turn.
 func isTimeUnit(s string) bool {
 	if len(s) == 0 || len(s) > 12 {
 		return false
 	}
-	for _, u := range timeUnits {
-		if equalFoldASCII(s, u) {
-			return true
+	var b [12]byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if isUpper(c) {
+			c += 'a' - 'A'
 		}
+		b[i] = c
+	}
+	switch string(b[:len(s)]) {
+	case "ns", "us", "µs", "ms", "msec", "msecs", "s", "sec", "secs", "second", "seconds",
+		"min", "mins", "minute", "minutes", "h", "hr", "hrs", "hour", "hours", "day", "days",
+		"millisecond", "milliseconds", "microsecond", "microseconds", "nanosecond", "nanoseconds":
+		return true
 	}
 	return false
-}
-
-func equalFoldASCII(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if x >= 'A' && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if y >= 'A' && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
-}
-
-var dateNames = [...]string{
-	"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-	"mon", "tue", "wed", "thu", "fri", "sat", "sun",
-	"january", "february", "march", "april", "june", "july", "august", "september", "october",
-	"november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
 }
 
 // isDateName reports a capitalised (or upper case) month or weekday name,
 // possibly followed by a comma.
 func isDateName(s string) bool {
-	if len(s) < 3 || s[0] < 'A' || s[0] > 'Z' {
+	if len(s) < 3 || !isUpper(s[0]) {
 		return false
 	}
 	s, _ = trimTrailingPunct(s)
 	if len(s) < 3 || len(s) > 9 {
 		return false
 	}
-	switch s[0] {
-	case 'J', 'F', 'M', 'A', 'S', 'O', 'N', 'D', 'T', 'W':
-	default:
-		return false
-	}
-	for _, d := range dateNames {
-		if equalFoldASCII(s, d) {
-			return true
+	// The names are ASCII letters only: lower-case into a small array,
+	// give up at the first other byte, and look the word up.
+	var b [9]byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !isLetter(c) {
+			return false
 		}
+		b[i] = c | 0x20
+	}
+	switch string(b[:len(s)]) {
+	case "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+		"mon", "tue", "wed", "thu", "fri", "sat", "sun",
+		"january", "february", "march", "april", "june", "july", "august", "september", "october",
+		"november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday":
+		return true
 	}
 	return false
 }
