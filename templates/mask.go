@@ -305,28 +305,15 @@ func appendToken(dst []byte, base int, tok, suffix string) []byte {
 // dropped, invalid UTF-8 becomes a wildcard and a variable token equal to
 // the previous token is collapsed into it.
 func finishToken(dst []byte, base, mark, start int) []byte {
-	tok := dst[start:]
-	if len(tok) == 0 {
-		return dst[:mark]
-	}
-	if !utf8.Valid(tok) {
+	if tok := dst[start:]; len(tok) > 0 && !utf8.Valid(tok) {
 		dst = append(dst[:start], Wildcard...)
-		tok = dst[start:]
 	}
-	if mark > base && hasWildcardBytes(tok) {
-		j := mark
-		for j > base && dst[j-1] != ' ' {
-			j--
-		}
-		if string(dst[j:mark]) == string(tok) {
-			return dst[:mark]
-		}
-	}
-	return dst
+	return finishASCIIToken(dst, base, mark, start)
 }
 
-// finishASCIIToken is finishToken for a token known to be ASCII, which
-// needs no UTF-8 validation.
+// finishASCIIToken is finishToken for a token known to be valid UTF-8
+// (ASCII, or already checked): it drops an empty token and collapses a
+// variable token equal to the previous one.
 func finishASCIIToken(dst []byte, base, mark, start int) []byte {
 	tok := dst[start:]
 	if len(tok) == 0 {
