@@ -9,6 +9,7 @@ package forensics
 import (
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // TimeRange is a half-open interval [Since, Until). A zero bound is open.
@@ -181,4 +182,27 @@ type Issue struct {
 // The store knows how to write each table (query.Tables); Table names it.
 type Record interface {
 	Table() string
+}
+
+// FirstLine is the first line of s, cut to at most n characters (runes,
+// never inside one) with "…" marking the cut: one line of a finding's
+// title, a root cause or a timeline event from a record's text.
+func FirstLine(s string, n int) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) <= n || n < 1 {
+		return s
+	}
+	k := 0
+	for i := range s {
+		if k == n-1 {
+			if utf8.RuneCountInString(s[i:]) <= 1 {
+				return s
+			}
+			return s[:i] + "…"
+		}
+		k++
+	}
+	return s
 }

@@ -37,3 +37,24 @@ func TestParseLevel(t *testing.T) {
 		t.Error("banana is a level")
 	}
 }
+
+func TestFirstLine(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"first\nsecond", 10, "first"},
+		{"abcdefghij", 10, "abcdefghij"},
+		{"abcdefghijk", 10, "abcdefghi…"},
+		{"ошибка базы данных", 6, "ошибк…"}, // never cuts inside a rune
+		{"查询超时了查询超时了", 10, "查询超时了查询超时了"},    // 10 runes, 30 bytes: fits
+		{"查询超时了查询超时了!", 10, "查询超时了查询超时…"},
+		{"", 5, ""},
+	} {
+		if got := FirstLine(tc.in, tc.n); got != tc.want {
+			t.Errorf("FirstLine(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+	}
+}

@@ -273,13 +273,5 @@ func appendUnique(xs []string, x string) []string {
 	return append(xs, x)
 }
 
-// oneLine cuts s to its first line and at most n bytes.
-func oneLine(s string, n int) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	if len(s) > n {
-		s = s[:n-1] + "…"
-	}
-	return s
-}
+// oneLine cuts s to its first line and at most n characters.
+func oneLine(s string, n int) string { return forensics.FirstLine(s, n) }

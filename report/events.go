@@ -116,7 +116,7 @@ func events(inc *Incident, related []forensics.Finding, actions []action, collap
 	if inc.Resolved != nil {
 		txt := "Resolved: errors, health checks and latency back to baseline"
 		if inc.ResolvedBy != "" {
-			txt = "Resolved: runs complete again: " + oneLine(inc.ResolvedBy)
+			txt = "Resolved: runs complete again: " + strings.TrimSpace(forensics.FirstLine(inc.ResolvedBy, 200))
 		}
 		if !inc.ResolvedHeld {
 			txt += " (the evidence ends less than 10 minutes later)"
@@ -293,17 +293,4 @@ func trimEvents(evs []Event, n int) []Event {
 		}
 	}
 	return out
-}
-
-// oneLine is the first line of a record's text, at most 200 characters,
-// for a timeline line.
-func oneLine(s string) string {
-	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
-		s = s[:i]
-	}
-	s = strings.TrimSpace(s)
-	if r := []rune(s); len(r) > 200 {
-		s = string(r[:199]) + "…"
-	}
-	return s
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
 
+	"github.com/vidbench/forensics"
 	"github.com/vidbench/forensics/query"
 )
 
@@ -130,13 +131,7 @@ func writeTable(w io.Writer, tl *Timeline, tz *time.Location) error {
 
 // eventText is an event's text, with its count when collapsed.
 func eventText(e Event, tz *time.Location, n int) string {
-	txt := e.Text
-	if i := strings.IndexByte(txt, '\n'); i >= 0 {
-		txt = txt[:i]
-	}
-	if len(txt) > n {
-		txt = txt[:n-1] + "…"
-	}
+	txt := forensics.FirstLine(e.Text, n)
 	if e.Count > 1 {
 		txt += fmt.Sprintf(" (×%d until %s)", e.Count, fmtTime(e.Last, tz)[11:19])
 	}
