@@ -281,12 +281,18 @@ func (tx *FileTx) HTTP(r *forensics.HTTPRequest) error {
 
 // Emit implements ingest.Sink for the tables of Tables().
 func (tx *FileTx) Emit(r forensics.Record) error {
+	_, err := tx.emit(r)
+	return err
+}
+
+// emit appends r to its table's batch and returns the row's id.
+func (tx *FileTx) emit(r forensics.Record) (int64, error) {
 	name := r.Table()
 	b := tx.extra[name]
 	if b == nil {
 		t, ok := tx.w.tables[name]
 		if !ok {
-			return fmt.Errorf("no table %q in this case database (query.Tables)", name)
+			return 0, fmt.Errorf("no table %q in this case database (query.Tables)", name)
 		}
 		b = newBatch(name, t.Schema)
 		b.limit = t.BatchBytes
@@ -297,12 +303,13 @@ func (tx *FileTx) Emit(r forensics.Record) error {
 		tx.extra[name] = b
 	}
 	t := tx.w.tables[name]
-	b.i64(0, tx.w.id(name))
+	id := tx.w.id(name)
+	b.i64(0, id)
 	b.i64(1, tx.SourceID)
 	if err := t.Append(b, r); err != nil {
-		return err
+		return 0, err
 	}
-	return tx.maybeFlush(b)
+	return id, tx.maybeFlush(b)
 }
 
 // maxQueryTexts bounds the texts a file remembers for internQueryText: a
@@ -321,9 +328,9 @@ func (b *batch) internQueryText(text string) int64 {
 	if tx.texts == nil || len(tx.texts) >= maxQueryTexts {
 		tx.texts = make(map[string]int64, 1024)
 	}
-	id := tx.w.nextID["pg_query_texts"]
-	if err := tx.Emit(queryText{text}); err != nil {
-		// Only an insert that already failed can make Emit fail here;
+	id, err := tx.emit(queryText{text})
+	if err != nil {
+		// Only an insert that already failed can make emit fail here;
 		// that error reaches the caller at the next flush or the commit.
 		return id
 	}

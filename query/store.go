@@ -103,6 +103,13 @@ func SchemaVersion() int {
 	return len(ms)
 }
 
+// DuckDB's buffer pool by default (see Open): small while writing, larger
+// for reading and for the whole-table passes after an ingest.
+const (
+	writeMemory = "48MB"
+	readMemory  = "256MB"
+)
+
 // Open opens (read-write: creating and migrating) the case file at path.
 func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.Now == nil {
@@ -145,9 +152,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		// worker threads (default: one per core).
 		mem := os.Getenv("FORENSICS_DUCKDB_MEMORY")
 		if mem == "" {
-			mem = "48MB"
+			mem = writeMemory
 			if opts.ReadOnly {
-				mem = "256MB"
+				mem = readMemory
 			}
 		}
 		if _, err := ex.ExecContext(context.Background(), "SET memory_limit = '"+strings.ReplaceAll(mem, "'", "")+"'", nil); err != nil {

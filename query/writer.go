@@ -198,10 +198,10 @@ func (w *Writer) MarkDuplicates(ctx context.Context) (int64, error) {
 	// The duplicate passes are window functions over whole tables, not a
 	// stream: they get the read-side buffer pool, not the ingest's.
 	if os.Getenv("FORENSICS_DUCKDB_MEMORY") == "" {
-		if _, err := w.conn.ExecContext(ctx, `SET memory_limit = '256MB'`); err != nil {
+		if _, err := w.conn.ExecContext(ctx, `SET memory_limit = '`+readMemory+`'`); err != nil {
 			return 0, fmt.Errorf("mark duplicates: %w", err)
 		}
-		defer w.conn.ExecContext(context.WithoutCancel(ctx), `SET memory_limit = '48MB'`)
+		defer w.conn.ExecContext(context.WithoutCancel(ctx), `SET memory_limit = '`+writeMemory+`'`)
 	}
 	extra, err := w.markTableDuplicates(ctx)
 	if err != nil {
