@@ -143,10 +143,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		// Settings for every connection, from the environment for tuning:
 		// FORENSICS_DUCKDB_MEMORY bounds DuckDB's buffer pool: by default
 		// 48MB when writing, so ingest memory stays flat however large the
-		// evidence is (a 5-million-line app log peaked at 352 MB of RSS with
-		// 96MB, 290-301 MB with 64MB, 268-277 MB with 48MB, at the same
-		// speed: the pool mostly holds blocks already written), and 256MB
-		// when reading, so that window functions
+		// evidence is (a 5-million-line app log, with the smaller batches
+		// past a file's first million rows, peaked at 290-301 MB of RSS with
+		// 64MB and 268-277 MB with 48MB, at the same speed: the pool mostly
+		// holds blocks already written), and 256MB when reading, so that window functions
 		// over a large case (several detectors' queries at once, and the
 		// views' own) have room; FORENSICS_DUCKDB_THREADS sets DuckDB's
 		// worker threads (default: one per core).

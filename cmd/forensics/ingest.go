@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -131,15 +130,6 @@ func ingestPaths(ctx context.Context, e *env, db string, paths []string, o *inge
 		if fi, err := os.Stat(p); err == nil && fi.IsDir() && strings.HasPrefix(absDB, ap+string(filepath.Separator)) {
 			return nil, usageError("the case file %s would be written inside the evidence folder %s; the evidence must stay untouched: pass --db with a path outside it", db, p)
 		}
-	}
-	// A soft limit on the Go heap while ingesting. The heap normally peaks
-	// at 80-150 MB; the limit makes the collector work harder only when a
-	// loaded machine lets garbage pile up (a 5-million-line log peaked at
-	// 295 MB of RSS under load without it, 249-260 MB with it, at the same
-	// CPU). GOMEMLIMIT overrides it.
-	if os.Getenv("GOMEMLIMIT") == "" {
-		prev := debug.SetMemoryLimit(128 << 20)
-		defer debug.SetMemoryLimit(prev)
 	}
 	st, err := query.Open(ctx, db, query.Options{})
 	if err != nil {
