@@ -259,14 +259,14 @@ func (s *Store) migrate(ctx context.Context) error {
 	if _, err := s.DB.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	return s.apply(ctx, ms[have:])
+	return s.apply(ctx, ms, have)
 }
 
 // apply runs the pending migrations in one transaction, each recorded in
 // schema_migrations, and rebuilds the events view once at the end: a new
 // case file costs one commit and one rebuild, not one per migration, and
 // an interrupted upgrade leaves the file at its old version.
-func (s *Store) apply(ctx context.Context, ms []migration) error {
+func (s *Store) apply(ctx context.Context, all []migration, have int) error {
 	tx, err := s.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -275,25 +275,23 @@ func (s *Store) apply(ctx context.Context, ms []migration) error {
 	if _, err := tx.ExecContext(ctx, columnDocsDDL); err != nil {
 		return fmt.Errorf("create column_docs: %w", err)
 	}
-	for _, m := range ms {
-		body, _ := splitColumnComments(m.sql)
-		if err := runMigration(ctx, tx, body); err != nil {
+	// Column descriptions are split out of every migration, not only the
+	// ones applied now: a file from before column_docs existed gets them
+	// all. (Only here: opening a current file splits nothing.)
+	var allDocs []columnDoc
+	bodies := make([]string, len(all))
+	for i, m := range all {
+		body, docs := splitColumnComments(m.sql)
+		bodies[i] = body
+		allDocs = append(allDocs, docs...)
+	}
+	for i, m := range all[have:] {
+		if err := runMigration(ctx, tx, bodies[have+i]); err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations VALUES (?, ?, ?)`, m.version, m.name, s.now().UTC()); err != nil {
 			return fmt.Errorf("record migration %s: %w", m.name, err)
 		}
-	}
-	// The descriptions of every migration, not only the ones applied now:
-	// a file from before column_docs existed gets them all.
-	all, err := migrations()
-	if err != nil {
-		return err
-	}
-	var allDocs []columnDoc
-	for _, m := range all {
-		_, docs := splitColumnComments(m.sql)
-		allDocs = append(allDocs, docs...)
 	}
 	if err := insertColumnDocs(ctx, tx, allDocs); err != nil {
 		return fmt.Errorf("migrations: column descriptions: %w", err)
